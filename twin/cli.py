@@ -1,0 +1,190 @@
+"""The ``twin`` command line: a thin layer over the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from twin.kpi.definitions import PLANT_KPIS
+from twin.run.experiment import SimulationResult, simulate
+from twin.run.files import write_atomic
+from twin.spec import SpecError, load_factory, shipped_models
+
+app = typer.Typer(
+    help="Tier Twin — simulate a plant and the smart-factory investments that lift it a tier.\n\n"
+    "Tier Twin 智能工厂梯度升级数字孪生：仿真工厂与投资方案。",
+    no_args_is_help=True,
+    add_completion=False,
+)
+err = Console(stderr=True)
+out = Console() if sys.stdout.isatty() else Console(width=150)
+
+ModelArg = Annotated[
+    str | None,
+    typer.Argument(help="Path to a factory YAML file or the name of a shipped plant (default: precision_machining)."),
+]
+
+
+def _fail(exc: SpecError) -> None:
+    for problem in exc.problems:
+        err.print(str(problem), markup=False, highlight=False)
+    raise typer.Exit(2)
+
+
+def _load(model: str | None):
+    try:
+        return load_factory(model)
+    except SpecError as exc:
+        _fail(exc)
+
+
+@app.command()
+def validate(model: ModelArg = None) -> None:
+    """Check a factory model; print one line per problem and exit 2 if there are any. 校验工厂模型。"""
+    factory = _load(model)
+    out.print(
+        f"OK: {factory.name} — {len(factory.stations)} stations, {len(factory.products)} products, "
+        f"{sum(s.machines for s in factory.stations)} machines"
+    )
+
+
+@app.command()
+def models() -> None:
+    """List the shipped reference plants. 列出内置参考工厂。"""
+    for name in shipped_models():
+        f = load_factory(name)
+        out.print(f"{name:24} {f.name_zh or '':12} {f.description.splitlines()[0] if f.description else ''}")
+
+
+def _warmup(value: str | None) -> str | float | None:
+    if value is None or value == "auto":
+        return value
+    try:
+        minutes = float(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected 'auto' or minutes, found {value!r}") from None
+    if minutes < 0:
+        raise typer.BadParameter(f"expected minutes >= 0, found {value}")
+    return minutes
+
+
+class _LazyProgress:
+    """A progress bar that appears only once a run has taken more than a second."""
+
+    def __init__(self, label: str, enabled: bool):
+        self.label, self.enabled = label, enabled
+        self.start = time.perf_counter()
+        self.bar: Progress | None = None
+        self.task = None
+
+    def __call__(self, fraction: float) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.perf_counter() - self.start < 1.0:
+                return
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=1.0)
+        self.bar.update(self.task, completed=fraction)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "ratio":
+        return f"{value * 100:.1f}%"
+    return f"{value:,.2f}"
+
+
+def _print_result(result: SimulationResult) -> None:
+    title = (
+        f"{result.model}: {len(result.replications)} replications × {result.horizon_min / 1440:g} days, "
+        f"warm-up {result.warmup_min / 60:.1f} h"
+    )
+    table = Table(title=title, title_justify="left")
+    for col in ("KPI", "指标", "mean 均值", "95% CI 置信区间", "unit"):
+        table.add_column(col, justify="right" if col.startswith(("mean", "95")) else "left")
+    for name, est in result.kpis.items():
+        info = PLANT_KPIS[name]
+        ci = "—" if est.lo is None else f"{_fmt(est.lo, info.unit)} … {_fmt(est.hi, info.unit)}"
+        table.add_row(info.en, info.zh, _fmt(est.mean, info.unit), ci, "" if info.unit == "ratio" else info.unit)
+    out.print(table)
+    st = Table(
+        title="Stations 工序 (means)", title_justify="left", caption="* bottleneck 瓶颈 (longest mean active period)"
+    )
+    cols = (
+        "oee",
+        "availability",
+        "effectiveness",
+        "quality_ratio",
+        "utilisation",
+        "setup_share",
+        "down_share",
+        "blocked_share",
+        "starved_share",
+        "waiting_operator_share",
+        "queue_len",
+    )
+    heads = ("OEE", "A", "E", "Q", "util", "setup", "down", "blocked", "starved", "wait op", "queue")
+    st.add_column("station")
+    for h in heads:
+        st.add_column(h, justify="right")
+    for name, kp in result.stations.items():
+        mark = " *" if name == result.bottleneck else ""
+        st.add_row(name + mark, *(_fmt(kp[c].mean, "units" if c == "queue_len" else "ratio") for c in cols))
+    out.print(st)
+
+
+@app.command("simulate")
+def simulate_cmd(
+    model: ModelArg = None,
+    reps: Annotated[int | None, typer.Option("--reps", min=1, help="Replications (default from the model).")] = None,
+    days: Annotated[float | None, typer.Option("--days", min=0.01, help="Simulated days per replication.")] = None,
+    warmup: Annotated[str | None, typer.Option("--warmup", help="'auto' (MSER-5) or minutes.")] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed; same seed, same results.")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Parallel worker processes.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Also write the JSON result to this file.")] = None,
+) -> None:
+    """Simulate a plant and print its KPIs with 95% confidence intervals. 仿真并输出KPI。"""
+    factory = _load(model)
+    progress = _LazyProgress(f"simulating {factory.name}", enabled=err.is_terminal)
+    try:
+        result = simulate(
+            factory, days=days, reps=reps, warmup=_warmup(warmup), seed=seed, jobs=jobs, progress=progress
+        )
+    except ValueError as exc:
+        progress.close()
+        raise typer.BadParameter(str(exc)) from None
+    progress.close()
+    document = json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
+    if out_file is not None:
+        write_atomic(out_file, document + "\n")
+    if as_json:
+        sys.stdout.write(document + "\n")
+    else:
+        _print_result(result)
+
+
+if __name__ == "__main__":
+    app()

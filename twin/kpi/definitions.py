@@ -1,0 +1,94 @@
+"""Names, units and bilingual labels of every KPI Tier Twin reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class KpiInfo:
+    unit: str
+    en: str
+    zh: str
+    higher_is_better: bool
+    definition: str
+
+
+PLANT_KPIS: dict[str, KpiInfo] = {
+    "oee": KpiInfo(
+        "ratio",
+        "OEE",
+        "设备综合效率",
+        True,
+        "availability × effectiveness × quality ratio (ISO 22400-2), all stations' times summed",
+    ),
+    "availability": KpiInfo(
+        "ratio",
+        "Availability",
+        "可用率",
+        True,
+        "APT / PBT: producing time over planned busy time; setup and breakdowns are losses",
+    ),
+    "effectiveness": KpiInfo(
+        "ratio", "Effectiveness", "性能效率", True, "Σ(planned run time per unit × produced) / APT"
+    ),
+    "quality_ratio": KpiInfo(
+        "ratio", "Quality ratio", "质量合格率", True, "good quantity / produced quantity, over all operations"
+    ),
+    "nee": KpiInfo("ratio", "NEE", "净设备效率", True, "(APT + setup) / PBT × effectiveness × quality ratio"),
+    "teep": KpiInfo("ratio", "TEEP", "完全有效生产率", True, "OEE × PBT / calendar time"),
+    "throughput_per_h": KpiInfo("units/h", "Throughput", "产出率", True, "good finished units per calendar hour"),
+    "lead_time_min": KpiInfo(
+        "min", "Lead time (mean)", "平均交付周期", False, "order arrival to completion, per good unit"
+    ),
+    "lead_time_p95_min": KpiInfo("min", "Lead time (p95)", "交付周期95分位", False, "95th percentile of lead time"),
+    "flow_time_min": KpiInfo("min", "Flow time", "在制时间", False, "release to exit (finished or scrapped)"),
+    "wip": KpiInfo("units", "WIP", "在制品", False, "time-average of units released and not yet out"),
+    "on_time_rate": KpiInfo(
+        "ratio", "On-time delivery", "准时交付率", True, "finished units completed by their due date"
+    ),
+    "first_pass_yield": KpiInfo(
+        "ratio", "First-pass yield", "一次合格率", True, "units good without rework / units out"
+    ),
+    "scrap_rate": KpiInfo("ratio", "Scrap rate", "报废率", False, "scrapped units / units out"),
+    "energy_kwh_per_unit": KpiInfo(
+        "kWh/unit", "Energy per unit", "单位产品能耗", False, "electricity of all machine states / good units"
+    ),
+    "labour_productivity": KpiInfo(
+        "units/operator-h", "Labour productivity", "劳动生产率", True, "good units per paid operator-hour"
+    ),
+    "unit_cost_cny": KpiInfo(
+        "CNY/unit",
+        "Variable unit cost",
+        "单位变动成本",
+        False,
+        "(labour + energy + repairs + overhead + material) / good units",
+    ),
+    "bottleneck_oee": KpiInfo(
+        "ratio", "Bottleneck OEE", "瓶颈工序OEE", True, "OEE of the station with the longest mean active period"
+    ),
+}
+
+STATION_KPIS: dict[str, KpiInfo] = {
+    "oee": PLANT_KPIS["oee"],
+    "availability": PLANT_KPIS["availability"],
+    "effectiveness": PLANT_KPIS["effectiveness"],
+    "quality_ratio": PLANT_KPIS["quality_ratio"],
+    "utilisation": KpiInfo("ratio", "Utilisation", "利用率", True, "(producing + setup) / PBT"),
+    "setup_share": KpiInfo("ratio", "Setup", "换型占比", False, "setup time / PBT"),
+    "down_share": KpiInfo("ratio", "Breakdown", "故障占比", False, "unplanned down time / PBT"),
+    "blocked_share": KpiInfo("ratio", "Blocked", "堵塞占比", False, "blocked time / PBT"),
+    "starved_share": KpiInfo("ratio", "Starved", "缺料占比", False, "starved time / PBT"),
+    "waiting_operator_share": KpiInfo(
+        "ratio", "Waiting for operator", "等待人员占比", False, "waiting-for-operator time / PBT"
+    ),
+    "queue_len": KpiInfo("units", "Queue length", "队列长度", False, "time-average units in the input buffer"),
+    "queue_wait_min": KpiInfo("min", "Queue wait", "排队时间", False, "mean time a unit waits in the input buffer"),
+    "active_period_min": KpiInfo(
+        "min", "Mean active period", "平均活跃时长", False, "mean uninterrupted active period (Roser)"
+    ),
+    "energy_kwh": KpiInfo("kWh", "Energy", "能耗", False, "electricity over the window"),
+    "failures_per_1000h": KpiInfo(
+        "1/1000 h", "Failures", "故障频次", False, "breakdowns per 1000 h of planned busy time per machine"
+    ),
+}

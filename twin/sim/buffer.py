@@ -1,0 +1,157 @@
+"""Input buffers with finite capacity, blocking and dispatching rules.
+
+A buffer hands a part straight to a waiting machine, queues it, or, when full, makes the
+upstream machine wait (blocking after service). Machines take parts by the station's dispatching
+rule. Events are created only when someone must wait, which keeps the hot path cheap.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import simpy
+
+if TYPE_CHECKING:
+    from twin.sim.machine import Machine
+    from twin.sim.parts import Part
+
+
+def _fifo(items: list[Part], machine: Machine) -> int:
+    return 0
+
+
+def _edd(items: list[Part], machine: Machine) -> int:
+    return min(range(len(items)), key=lambda i: items[i].due)
+
+
+def _spt(items: list[Part], machine: Machine) -> int:
+    return min(range(len(items)), key=lambda i: items[i].route.steps[items[i].step].planned_min)
+
+
+def _setup_avoiding(items: list[Part], machine: Machine) -> int:
+    last = machine.last_route
+    for i, part in enumerate(items):
+        if part.route is last:
+            return i
+    return 0
+
+
+RULES: dict[str, Callable[[list[Part], Machine], int]] = {
+    "fifo": _fifo,
+    "edd": _edd,
+    "spt": _spt,
+    "setup_avoiding": _setup_avoiding,
+}
+
+
+class Buffer:
+    """The queue in front of one station, shared by its machines."""
+
+    __slots__ = (
+        "env",
+        "capacity",
+        "items",
+        "getters",
+        "putters",
+        "watchers",
+        "select",
+        "source",
+        "area",
+        "t_last",
+        "wait_sum",
+        "taken",
+    )
+
+    def __init__(self, env: simpy.Environment, capacity: int | None, rule: str):
+        self.env = env
+        self.capacity = float("inf") if capacity is None else capacity
+        self.items: list[Part] = []
+        self.getters: deque[tuple[Machine, simpy.Event]] = deque()
+        self.putters: deque[tuple[Part, simpy.Event]] = deque()
+        self.watchers: list[simpy.Event] = []
+        self.select = RULES[rule]
+        self.source: Callable[[], Part] | None = None
+        self.area = 0.0
+        self.t_last = 0.0
+        self.wait_sum = 0.0
+        self.taken = 0
+
+    def _tick(self, now: float) -> None:
+        self.area += len(self.items) * (now - self.t_last)
+        self.t_last = now
+
+    def put(self, part: Part, force: bool = False) -> simpy.Event | None:
+        """Place ``part``; return an event to wait on if the buffer is full, else ``None``."""
+        now = self.env.now
+        if self.getters:
+            self.taken += 1
+            self.getters.popleft()[1].succeed(part)
+            return None
+        if force or len(self.items) < self.capacity:
+            self._tick(now)
+            part.entered = now
+            self.items.append(part)
+            if self.watchers:
+                for ev in self.watchers:
+                    ev.succeed()
+                self.watchers = []
+            return None
+        ev = self.env.event()
+        self.putters.append((part, ev))
+        return ev
+
+    def take(self, machine: Machine) -> Part | None:
+        """A part chosen by the dispatching rule, or ``None`` if there is none."""
+        items = self.items
+        if items:
+            now = self.env.now
+            self._tick(now)
+            part = items.pop(self.select(items, machine) if len(items) > 1 else 0)
+            self.wait_sum += now - part.entered
+            self.taken += 1
+            if self.putters:
+                waiting, ev = self.putters.popleft()
+                waiting.entered = now
+                items.append(waiting)
+                ev.succeed()
+            return part
+        if self.source is not None:
+            self.taken += 1
+            return self.source()
+        return None
+
+    def take_same(self, machine: Machine, route: object, limit: int) -> list[Part]:
+        """Up to ``limit`` queued parts of one product, in queue order (for batch stations)."""
+        picked: list[Part] = []
+        for part in list(self.items):
+            if len(picked) == limit:
+                break
+            if part.route is route:
+                self._tick(self.env.now)
+                self.items.remove(part)
+                self.wait_sum += self.env.now - part.entered
+                self.taken += 1
+                picked.append(part)
+        while self.putters and len(self.items) < self.capacity:
+            waiting, ev = self.putters.popleft()
+            waiting.entered = self.env.now
+            self.items.append(waiting)
+            ev.succeed()
+        return picked
+
+    def wait_take(self, machine: Machine) -> simpy.Event:
+        """Event whose value is the next part put into this (empty) buffer."""
+        ev = self.env.event()
+        self.getters.append((machine, ev))
+        return ev
+
+    def watch(self) -> simpy.Event:
+        """Event fired at the next part queued here (for batch stations waiting to fill)."""
+        ev = self.env.event()
+        self.watchers.append(ev)
+        return ev
+
+    def flush(self) -> None:
+        self._tick(self.env.now)

@@ -1,0 +1,148 @@
+"""The working calendar as arithmetic, not as events.
+
+A week is cut into segments that are working time, planned down time (breaks, planned stops) or
+off-shift. With cumulative sums over the segments, "how much working time lies between t0 and t1"
+and "when will w minutes of work be done if started at t" are binary searches. Machines therefore
+never need a shift process to stop them: they schedule work in working time and their state
+intervals are split into working, planned-down and off-shift time when they are accounted.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+
+from twin.spec.factory import Calendar, clock_to_min
+
+WEEK = 7 * 1440.0
+WORK, PLANNED, OFF = 0, 1, 2
+
+
+class WorkCalendar:
+    """Weekly working pattern built from a :class:`~twin.spec.factory.Calendar` spec."""
+
+    def __init__(self, spec: Calendar):
+        self.n_shifts = len(spec.shifts)
+        shifts: list[tuple[float, float, int]] = []
+        for day in range(spec.days_per_week):
+            for k, s in enumerate(spec.shifts):
+                a = day * 1440 + clock_to_min(s.start)
+                shifts.append((a, a + s.hours * 60, k))
+        stops: list[tuple[float, float]] = []
+        for a, b, _ in shifts:
+            day0 = int(a // 1440)
+            for br in spec.breaks:
+                for day in (day0, day0 + 1):
+                    bs = day * 1440 + clock_to_min(br.start)
+                    stops.append((max(a, bs), min(b, bs + br.minutes)))
+        for pd in spec.planned_downtime:
+            a = pd.day * 1440 + clock_to_min(pd.start)
+            stops.append((a, a + pd.minutes))
+        shifts = [piece for a, b, k in shifts for piece in _wrap(a, b, k)]
+        stops = [(a, b) for s0, s1 in stops if s1 > s0 for a, b, _ in _wrap(s0, s1, -1)]
+
+        cuts = sorted({0.0, WEEK, *(x for a, b, _ in shifts for x in (a, b)), *(x for s in stops for x in s)})
+        segs: list[tuple[float, float, int, int]] = []
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            mid = (a + b) / 2
+            shift = next((k for s0, s1, k in shifts if s0 <= mid < s1), -1)
+            kind = OFF if shift < 0 else PLANNED if any(s0 <= mid < s1 for s0, s1 in stops) else WORK
+            if segs and segs[-1][2] == kind and segs[-1][3] == shift:
+                segs[-1] = (segs[-1][0], b, kind, shift)
+            else:
+                segs.append((a, b, kind, shift))
+        self._starts = [s[0] for s in segs]
+        self._kinds = [s[2] for s in segs]
+        self._shift = [s[3] for s in segs]
+        self._work_cum, self._plan_cum = [0.0], [0.0]
+        for a, b, kind, _ in segs:
+            self._work_cum.append(self._work_cum[-1] + (b - a) * (kind == WORK))
+            self._plan_cum.append(self._plan_cum[-1] + (b - a) * (kind == PLANNED))
+        self.week_work = self._work_cum[-1]
+        self.week_planned = self._plan_cum[-1]
+        if self.week_work <= 0:
+            raise ValueError("the calendar has no working time")
+        work = [(a, self._work_cum[i], self._work_cum[i + 1]) for i, (a, _, kind, _) in enumerate(segs) if kind == WORK]
+        self._ws_start = [w[0] for w in work]
+        self._ws_cum0 = [w[1] for w in work]
+        self._ws_cum1 = [w[2] for w in work]
+        self._segs = segs
+
+    def _locate(self, t: float) -> tuple[float, float, int]:
+        weeks, r = divmod(t, WEEK)
+        return weeks, r, bisect_right(self._starts, r) - 1
+
+    def work_clock(self, t: float) -> float:
+        """Working minutes elapsed from time 0 to ``t``."""
+        weeks, r, i = self._locate(t)
+        inside = (r - self._starts[i]) if self._kinds[i] == WORK else 0.0
+        return weeks * self.week_work + self._work_cum[i] + inside
+
+    def planned_clock(self, t: float) -> float:
+        weeks, r, i = self._locate(t)
+        inside = (r - self._starts[i]) if self._kinds[i] == PLANNED else 0.0
+        return weeks * self.week_planned + self._plan_cum[i] + inside
+
+    def split(self, t0: float, t1: float) -> tuple[float, float, float]:
+        """(working, planned down, off-shift) minutes in ``[t0, t1]``."""
+        w = self.work_clock(t1) - self.work_clock(t0)
+        p = self.planned_clock(t1) - self.planned_clock(t0)
+        return w, p, max(0.0, (t1 - t0) - w - p)
+
+    def time_at_work(self, clock: float) -> float:
+        """Earliest time at which the work clock reads ``clock``."""
+        weeks, rem = divmod(clock, self.week_work)
+        if rem == 0 and weeks > 0:
+            weeks, rem = weeks - 1, self.week_work
+        i = bisect_left(self._ws_cum1, rem)
+        return weeks * WEEK + self._ws_start[i] + (rem - self._ws_cum0[i])
+
+    def advance(self, t: float, work: float) -> float:
+        """Time at which ``work`` minutes of working time, started at ``t``, are done."""
+        if work <= 0:
+            return t
+        return self.time_at_work(self.work_clock(t) + work)
+
+    def next_work(self, t: float) -> float:
+        """Earliest working instant at or after ``t``."""
+        weeks, r, i = self._locate(t)
+        if self._kinds[i] == WORK:
+            return t
+        j = bisect_right(self._ws_start, r)
+        if j == len(self._ws_start):
+            return (weeks + 1) * WEEK + self._ws_start[0]
+        return weeks * WEEK + self._ws_start[j]
+
+    def shift_at(self, t: float) -> int:
+        """Index of the shift covering ``t``, or -1 off-shift."""
+        return self._shift[self._locate(t)[2]]
+
+    def shift_changes(self) -> Iterator[tuple[float, int]]:
+        """Endless (time, shift index or -1) at every change of the covering shift, from time 0."""
+        weeks = 0
+        last = None
+        while True:
+            for a, _, _, shift in self._segs:
+                if shift != last:
+                    yield weeks * WEEK + a, shift
+                    last = shift
+            weeks += 1
+
+    def shift_minutes(self, t0: float, t1: float) -> list[float]:
+        """On-shift minutes (working + planned down) per shift in ``[t0, t1]``; paid time."""
+        out = [0.0] * self.n_shifts
+        t = t0
+        while t < t1:
+            weeks, r, i = self._locate(t)
+            end = min(t1, weeks * WEEK + (self._starts[i + 1] if i + 1 < len(self._starts) else WEEK))
+            if self._shift[i] >= 0:
+                out[self._shift[i]] += end - t
+            t = end
+        return out
+
+
+def _wrap(a: float, b: float, k: int) -> list[tuple[float, float, int]]:
+    """Fold an interval into the week ``[0, WEEK)``."""
+    if b <= WEEK:
+        return [(a, b, k)]
+    return [(a, WEEK, k), (0.0, b - WEEK, k)]

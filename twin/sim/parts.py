@@ -1,0 +1,48 @@
+"""Parts (units of a product) and the built routes they follow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from twin.spec.distributions import Sampler
+
+if TYPE_CHECKING:
+    from twin.sim.buffer import Buffer
+
+
+@dataclass(slots=True)
+class RouteStep:
+    """One step of a built routing: where the unit goes and how long it takes there."""
+
+    station: int
+    buffer: Buffer
+    time: Sampler
+    planned_min: float
+    """ISO 22400 planned run time per unit (PRU) at this step."""
+
+
+@dataclass(slots=True)
+class Route:
+    """A product as the simulation sees it."""
+
+    index: int
+    name: str
+    steps: list[RouteStep]
+    due_allowance: float
+    material_cost: float
+
+
+class Part:
+    """One unit in the plant. Slots keep the per-unit cost low on the hot path."""
+
+    __slots__ = ("route", "step", "arrived", "released", "due", "reworked", "entered")
+
+    def __init__(self, route: Route, arrived: float, released: float):
+        self.route = route
+        self.step = 0
+        self.arrived = arrived
+        self.released = released
+        self.due = arrived + route.due_allowance
+        self.reworked = False
+        self.entered = released

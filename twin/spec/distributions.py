@@ -1,0 +1,240 @@
+"""Probability distributions for times and quantities, as validated spec objects.
+
+A distribution is written in YAML either as a bare number (deterministic) or as a mapping with a
+``dist`` tag, e.g. ``{dist: lognormal, mean: 120, cv: 0.8}``. Lognormal and gamma are given by
+mean and coefficient of variation because that is how planners know their data. Each distribution
+can build a fast sampler on its own random stream; draws are fetched in blocks because one numpy
+call per draw would dominate the simulation's run time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from itertools import repeat
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BeforeValidator, Field, model_validator
+
+from twin.spec.base import Sourced
+
+Sampler = Callable[[], float]
+_BLOCK = 256
+
+
+def _blocks(draw: Callable[[int], np.ndarray]) -> Iterator[float]:
+    while True:
+        yield from draw(_BLOCK).tolist()
+
+
+class Deterministic(Sourced):
+    dist: Literal["deterministic"] = "deterministic"
+    value: float = Field(gt=0, description="the constant value (minutes for times)")
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    @property
+    def variance(self) -> float:
+        return 0.0
+
+    def sampler(self, rng: np.random.Generator) -> Sampler:
+        return repeat(float(self.value)).__next__
+
+
+class Exponential(Sourced):
+    dist: Literal["exponential"]
+    mean: float = Field(gt=0)
+
+    @property
+    def variance(self) -> float:
+        return self.mean**2
+
+    def sampler(self, rng: np.random.Generator) -> Sampler:
+        mean = self.mean
+        return _blocks(lambda n: rng.exponential(mean, n)).__next__
+
+
+class Uniform(Sourced):
+    dist: Literal["uniform"]
+    low: float = Field(ge=0)
+    high: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high <= self.low:
+            raise ValueError(f"high ({self.high}) must be greater than low ({self.low})")
+        return self
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+    @property
+    def variance(self) -> float:
+        return (self.high - self.low) ** 2 / 12
+
+    def sampler(self, rng: np.random.Generator) -> Sampler:
+        lo, hi = self.low, self.high
+        return _blocks(lambda n: rng.uniform(lo, hi, n)).__next__
+
+
+class Triangular(Sourced):
+    dist: Literal["triangular"]
+    low: float = Field(ge=0)
+    mode: float = Field(ge=0)
+    high: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not (self.low <= self.mode <= self.high and self.low < self.high):
+            raise ValueError(f"need low <= mode <= high and low < high, got {self.low}, {self.mode}, {self.high}")
+        return self
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+    @property
+    def variance(self) -> float:
+        a, c, b = self.low, self.mode, self.high
+        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+
+    def sampler(self, rng: np.random.Generator) -> Sampler:
+        a, c, b = self.low, self.mode, self.high
+        return _blocks(lambda n: rng.triangular(a, c, b, n)).__next__
+
+
+class Normal(Sourced):
+    """Normal truncated at zero: negative draws are redrawn, so ``mean`` is the untruncated mean."""
+
+    dist: Literal["normal"]
+    mean: float = Field(gt=0)
+    sd: float = Field(ge=0)
+
+    @property
+    def variance(self) -> float:
+        return self.sd**2
+
+    def sampler(self, rng: np.random.Generator) -> Sampler:
+        mu, sd = self.mean, self.sd
+
+        def draw(n: int) -> np.ndarray:
+            x = rng.normal(mu, sd, n)
+            bad = x < 0
+            while bad.any():
+                x[bad] = rng.normal(mu, sd, int(bad.sum()))
+                bad = x < 0
+            return x
+
+        return _blocks(draw).__next__
+
+
+class Lognormal(Sourced):
+    dist: Literal["lognormal"]
+    mean: float = Field(gt=0)
+    cv: float = Field(gt=0, description="coefficient of variation, sd/mean")
+
+    @property
+    def variance(self) -> float:
+        return (self.cv * self.mean) ** 2
+
+    def sampler(self, rng: np.random.Generator) -> Sampler:
+        sigma2 = math.log1p(self.cv**2)
+        mu, sigma = math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2)
+        return _blocks(lambda n: rng.lognormal(mu, sigma, n)).__next__
+
+
+class Gamma(Sourced):
+    dist: Literal["gamma"]
+    mean: float = Field(gt=0)
+    cv: float = Field(gt=0, description="coefficient of variation, sd/mean")
+
+    @property
+    def variance(self) -> float:
+        return (self.cv * self.mean) ** 2
+
+    def sampler(self, rng: np.random.Generator) -> Sampler:
+        shape = 1 / self.cv**2
+        scale = self.mean / shape
+        return _blocks(lambda n: rng.gamma(shape, scale, n)).__next__
+
+
+class Weibull(Sourced):
+    """Weibull by mean and shape (shape < 1: infant mortality, > 1: wear-out)."""
+
+    dist: Literal["weibull"]
+    mean: float = Field(gt=0)
+    shape: float = Field(gt=0)
+
+    @property
+    def scale(self) -> float:
+        return self.mean / math.gamma(1 + 1 / self.shape)
+
+    @property
+    def variance(self) -> float:
+        k = self.shape
+        return self.scale**2 * (math.gamma(1 + 2 / k) - math.gamma(1 + 1 / k) ** 2)
+
+    def sampler(self, rng: np.random.Generator) -> Sampler:
+        k, scale = self.shape, self.scale
+        return _blocks(lambda n: scale * rng.weibull(k, n)).__next__
+
+
+class Empirical(Sourced):
+    """Resamples observed values with equal probability."""
+
+    dist: Literal["empirical"]
+    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _positive_mean(self) -> Empirical:
+        if self.mean <= 0:
+            raise ValueError("values must not all be zero")
+        return self
+
+    @property
+    def mean(self) -> float:
+        return sum(self.values) / len(self.values)
+
+    @property
+    def variance(self) -> float:
+        m = self.mean
+        return sum((v - m) ** 2 for v in self.values) / len(self.values)
+
+    def sampler(self, rng: np.random.Generator) -> Sampler:
+        values = np.asarray(self.values, dtype=float)
+        return _blocks(lambda n: rng.choice(values, n)).__next__
+
+
+DIST_NAMES = (
+    "deterministic",
+    "exponential",
+    "uniform",
+    "triangular",
+    "normal",
+    "lognormal",
+    "gamma",
+    "weibull",
+    "empirical",
+)
+
+
+def _number_is_deterministic(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return {"dist": "deterministic", "value": value}
+    if isinstance(value, dict) and "dist" not in value and "value" in value:
+        return {"dist": "deterministic", **value}
+    return value
+
+
+Distribution = Annotated[
+    Deterministic | Exponential | Uniform | Triangular | Normal | Lognormal | Gamma | Weibull | Empirical,
+    Field(discriminator="dist"),
+    BeforeValidator(_number_is_deterministic),
+]
+"""Any supported distribution; a bare number means deterministic."""

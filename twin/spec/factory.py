@@ -1,0 +1,240 @@
+"""The factory model: what a plant is, as validated by pydantic from one YAML file.
+
+Time is in minutes, money in yuan (CNY), power in kW. Simulation time 0 is Monday 00:00.
+Cross-references (routings naming stations, operator pools naming stations, setup matrices
+naming products) are checked in :mod:`twin.spec.checks` so each problem gets its own path.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from twin.spec.base import Sourced, Spec
+from twin.spec.distributions import Distribution
+
+Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def clock_to_min(value: str) -> int:
+    """Minutes after midnight of an ``HH:MM`` clock time."""
+    m = _CLOCK.match(value)
+    if not m:
+        raise ValueError(f"expected a clock time HH:MM, found {value!r}")
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+Clock = Annotated[str, Field(pattern=_CLOCK.pattern, description="clock time HH:MM")]
+
+
+class Shift(Spec):
+    name: Name
+    start: Clock
+    hours: float = Field(gt=0, le=24)
+
+
+class Break(Spec):
+    """A break inside every shift that covers it (machines stop: planned down time)."""
+
+    start: Clock
+    minutes: float = Field(gt=0, le=240)
+
+
+class PlannedDowntime(Sourced):
+    """A weekly planned stop (e.g. preventive maintenance) counted as ISO 22400 planned down time."""
+
+    day: int = Field(ge=0, le=6, description="0 = Monday")
+    start: Clock
+    minutes: float = Field(gt=0, le=10080)
+    reason: str = ""
+
+
+class Calendar(Sourced):
+    shifts: list[Shift] = Field(min_length=1)
+    days_per_week: int = Field(default=5, ge=1, le=7, description="working days from Monday")
+    breaks: list[Break] = []
+    planned_downtime: list[PlannedDowntime] = []
+
+    @model_validator(mode="after")
+    def _shifts_do_not_overlap(self) -> Calendar:
+        spans = sorted((clock_to_min(s.start), clock_to_min(s.start) + s.hours * 60) for s in self.shifts)
+        for (_a0, a1), (b0, _) in zip(spans, spans[1:], strict=False):
+            if b0 < a1:
+                raise ValueError("shifts overlap: each minute of the day may belong to one shift only")
+        if spans and spans[-1][1] - 1440 > spans[0][0]:
+            raise ValueError("the last shift runs past the start of the first shift of the next day")
+        return self
+
+
+class Failures(Sourced):
+    """Breakdowns of each machine of a station.
+
+    ``basis: operating`` counts time to failure on producing time only (wear from cutting);
+    ``basis: calendar`` counts it on all on-shift time, busy or idle.
+    """
+
+    basis: Literal["operating", "calendar"] = "operating"
+    ttf_min: Distribution = Field(description="time to failure, minutes")
+    ttr_min: Distribution = Field(description="time to repair, minutes (incl. waiting for repair)")
+
+
+class Quality(Sourced):
+    scrap: float = Field(default=0.0, ge=0, lt=1, description="probability a unit is scrapped here")
+    rework: float = Field(default=0.0, ge=0, lt=1, description="probability a unit is redone here")
+
+    @model_validator(mode="after")
+    def _sum_below_one(self) -> Quality:
+        if self.scrap + self.rework >= 1:
+            raise ValueError(f"scrap + rework must be below 1, found {self.scrap + self.rework}")
+        return self
+
+
+class Power(Sourced):
+    """Electric power draw per machine state, kW. ``idle`` also applies to breaks."""
+
+    busy: float = Field(default=0.0, ge=0)
+    idle: float = Field(default=0.0, ge=0)
+    setup: float = Field(default=0.0, ge=0)
+    down: float = Field(default=0.0, ge=0)
+    off: float = Field(default=0.0, ge=0)
+
+
+class Batch(Spec):
+    """Batch processing (furnaces, washers): up to ``size`` units of one product per cycle."""
+
+    size: int = Field(ge=1)
+    wait_min: float = Field(default=0.0, ge=0, description="longest wait for a full batch once the first unit is there")
+
+
+DispatchRule = Literal["fifo", "edd", "spt", "setup_avoiding"]
+
+
+class Station(Sourced):
+    name: Name
+    name_zh: str | None = None
+    machines: int = Field(default=1, ge=1, le=500)
+    buffer: int | None = Field(
+        default=None, ge=0, description="input buffer capacity (units waiting); null = unlimited"
+    )
+    setup_min: Distribution | None = Field(default=None, description="setup on a product change")
+    setup_matrix: dict[Name, dict[Name, Distribution]] = Field(
+        default_factory=dict, description="sequence-dependent setup: from product -> to product"
+    )
+    failures: Failures | None = None
+    quality: Quality = Quality()
+    operators: int = Field(default=0, ge=0, le=20, description="operators needed per running machine")
+    power_kw: Power = Power()
+    dispatch: DispatchRule | None = None
+    batch: Batch | None = None
+
+
+class Step(Sourced):
+    station: Name
+    time_min: Distribution = Field(description="process time per unit (per batch at batch stations)")
+    planned_min: float | None = Field(
+        default=None, gt=0, description="ISO 22400 planned run time per unit; default: mean time"
+    )
+
+
+class ReleasePlanEntry(Spec):
+    at_min: float = Field(ge=0)
+    qty: int = Field(ge=1)
+
+
+class Demand(Sourced):
+    """Customer orders: random arrivals of lots, or a fixed release plan (or both)."""
+
+    interarrival_min: Distribution | None = None
+    lot_size: int = Field(default=1, ge=1)
+    plan: list[ReleasePlanEntry] = []
+
+    @model_validator(mode="after")
+    def _has_orders(self) -> Demand:
+        if self.interarrival_min is None and not self.plan:
+            raise ValueError("give interarrival_min or a release plan")
+        return self
+
+
+class Product(Sourced):
+    name: Name
+    name_zh: str | None = None
+    routing: list[Step] = Field(min_length=1)
+    demand: Demand | None = None
+    mix: float = Field(default=1.0, gt=0, description="share of releases under policy 'saturated'")
+    due_allowance_min: float = Field(default=2880.0, gt=0)
+    price_cny: float = Field(default=0.0, ge=0)
+    material_cost_cny: float = Field(default=0.0, ge=0)
+
+
+class OperatorPool(Sourced):
+    name: Name
+    count: int | None = Field(default=None, ge=0, description="operators present in every shift")
+    count_per_shift: list[Annotated[int, Field(ge=0)]] | None = None
+    stations: list[Name] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_count(self) -> OperatorPool:
+        if (self.count is None) == (self.count_per_shift is None):
+            raise ValueError("give exactly one of count or count_per_shift")
+        return self
+
+
+class Release(Spec):
+    """Order release: push on arrival, CONWIP with a cap, or saturated (never-starved first station)."""
+
+    policy: Literal["push", "conwip", "saturated"] = "push"
+    cap: int | None = Field(default=None, ge=1, description="CONWIP limit on units in process")
+
+    @model_validator(mode="after")
+    def _cap_for_conwip(self) -> Release:
+        if self.policy == "conwip" and self.cap is None:
+            raise ValueError("policy conwip needs a cap")
+        return self
+
+
+class Policies(Spec):
+    release: Release = Release()
+    dispatch: DispatchRule = "fifo"
+    maintenance: Literal["reactive"] = "reactive"
+
+
+class Costs(Sourced):
+    labour_cny_per_h: float = Field(default=0.0, ge=0, description="per operator-hour")
+    energy_cny_per_kwh: float = Field(default=0.0, ge=0)
+    maintenance_cny_per_repair_h: float = Field(default=0.0, ge=0)
+    overhead_cny_per_h: float = Field(default=0.0, ge=0)
+
+
+class RunDefaults(Spec):
+    days: float = Field(default=20.0, gt=0)
+    warmup: Literal["auto"] | Annotated[float, Field(ge=0)] = "auto"
+    replications: int = Field(default=5, ge=1)
+
+
+class Factory(Sourced):
+    name: Name
+    name_zh: str | None = None
+    description: str = ""
+    calendar: Calendar | None = Field(default=None, description="absent: works around the clock")
+    stations: list[Station] = Field(min_length=1)
+    products: list[Product] = Field(min_length=1)
+    operators: list[OperatorPool] = []
+    policies: Policies = Policies()
+    costs: Costs = Costs()
+    run: RunDefaults = RunDefaults()
+
+    @field_validator("stations", "products", "operators")
+    @classmethod
+    def _unique_names(cls, items: list) -> list:
+        seen: set[str] = set()
+        for item in items:
+            if item.name in seen:
+                raise ValueError(f"name {item.name!r} is used twice")
+            seen.add(item.name)
+        return items
+
+    def station(self, name: str) -> Station:
+        return next(s for s in self.stations if s.name == name)
