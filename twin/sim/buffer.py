@@ -117,26 +117,50 @@ class Buffer:
                 items.append(waiting)
                 ev.succeed()
             return part
+        if self.putters:  # zero-capacity buffer: take straight from the blocked upstream machine
+            part, ev = self.putters.popleft()
+            self.taken += 1
+            ev.succeed()
+            return part
         if self.source is not None:
             self.taken += 1
             return self.source()
         return None
 
     def take_same(self, machine: Machine, route: object, limit: int) -> list[Part]:
-        """Up to ``limit`` queued parts of one product, in queue order (for batch stations)."""
+        """Up to ``limit`` parts of one product, queued or held by blocked upstream machines."""
+        now = self.env.now
         picked: list[Part] = []
         for part in list(self.items):
             if len(picked) == limit:
                 break
             if part.route is route:
-                self._tick(self.env.now)
+                self._tick(now)
                 self.items.remove(part)
-                self.wait_sum += self.env.now - part.entered
+                self.wait_sum += now - part.entered
                 self.taken += 1
                 picked.append(part)
+        for entry in list(self.putters):
+            if len(picked) == limit:
+                break
+            if entry[0].route is route:
+                self.putters.remove(entry)
+                self.taken += 1
+                entry[1].succeed()
+                picked.append(entry[0])
+        while self.source is not None and len(picked) < limit:
+            part = self.source()
+            self.taken += 1
+            if part.route is route:
+                picked.append(part)
+            else:
+                self._tick(now)
+                part.entered = now
+                self.items.append(part)
         while self.putters and len(self.items) < self.capacity:
             waiting, ev = self.putters.popleft()
-            waiting.entered = self.env.now
+            self._tick(now)
+            waiting.entered = now
             self.items.append(waiting)
             ev.succeed()
         return picked
