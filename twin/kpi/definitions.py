@@ -88,6 +88,14 @@ STATION_KPIS: dict[str, KpiInfo] = {
         "min", "Mean active period", "平均活跃时长", False, "mean uninterrupted active period (Roser)"
     ),
     "energy_kwh": KpiInfo("kWh", "Energy", "能耗", False, "electricity over the window"),
+    "standby_share": KpiInfo(
+        "ratio", "Switched off", "待机关断占比", False, "idle time switched to standby by EMS / PBT"
+    ),
+    "interventions": KpiInfo(
+        "count", "Planned interventions", "计划维护次数", False, "preventive and predictive interventions"
+    ),
+    "drifts": KpiInfo("count", "Process drifts", "工艺漂移次数", False, "quality drifts started"),
+    "material_calls": KpiInfo("count", "Material calls", "物料呼叫次数", False, "line-side replenishment calls"),
     "failures_per_1000h": KpiInfo(
         "1/1000 h", "Failures", "故障频次", False, "breakdowns per 1000 h of planned busy time per machine"
     ),

@@ -14,7 +14,7 @@ import numpy as np
 
 from twin.sim.calendar import WorkCalendar
 from twin.sim.engine import STATION_FIELDS, Layout
-from twin.sim.machine import Plant
+from twin.sim.plant import Plant
 from twin.spec.factory import Factory
 
 F = {name: i for i, name in enumerate(STATION_FIELDS)}
@@ -52,22 +52,6 @@ def operator_hours(factory: Factory, calendar: WorkCalendar | None, t0: float, t
     return total / 60
 
 
-def station_energy_kwh(factory: Factory, table: np.ndarray) -> np.ndarray:
-    """kWh per station from its state times and the power it draws in each state."""
-    out = np.zeros(len(factory.stations))
-    for k, st in enumerate(factory.stations):
-        p, row = st.power_kw, table[k]
-        idle = row[F["blocked"]] + row[F["starved"]] + row[F["waiting_operator"]] + row[F["planned_down"]]
-        out[k] = (
-            row[F["producing"]] * p.busy
-            + row[F["setup"]] * p.setup
-            + row[F["down"]] * p.down
-            + idle * p.idle
-            + row[F["off_shift"]] * p.off
-        ) / 60
-    return out
-
-
 def _oee_parts(rows: np.ndarray) -> tuple[float, float, float, float, float]:
     """(availability, effectiveness, quality, nee_factor, pbt) of summed rows."""
     pbt = rows[..., _PBT].sum()
@@ -79,7 +63,7 @@ def _oee_parts(rows: np.ndarray) -> tuple[float, float, float, float, float]:
     return a, e, q, _div(aupt, pbt), pbt
 
 
-def station_kpis(factory: Factory, table: np.ndarray, energy: np.ndarray, window: float) -> dict[str, dict[str, float]]:
+def station_kpis(factory: Factory, table: np.ndarray, window: float) -> dict[str, dict[str, float]]:
     out = {}
     for k, st in enumerate(factory.stations):
         row = table[k]
@@ -98,7 +82,11 @@ def station_kpis(factory: Factory, table: np.ndarray, energy: np.ndarray, window
             "queue_len": _div(row[F["queue_area"]], window),
             "queue_wait_min": _div(row[F["queue_wait_sum"]], row[F["queue_taken"]]),
             "active_period_min": _div(row[F["active_time"]], row[F["active_periods"]]),
-            "energy_kwh": float(energy[k]),
+            "energy_kwh": float(row[F["energy_kwh"]]),
+            "standby_share": _div(row[F["standby"]], pbt),
+            "interventions": float(row[F["interventions"]]),
+            "drifts": float(row[F["drifts"]]),
+            "material_calls": float(row[F["material_calls"]]),
             "failures_per_1000h": _div(row[F["failures"]] * 60_000, pbt),
         }
     return out
@@ -121,8 +109,8 @@ def window_kpis(
     finished, scrapped = plant("finished"), plant("scrapped")
     out_units = finished + scrapped
     a, e, q, nee_factor, pbt = _oee_parts(table)
-    energy = station_energy_kwh(factory, table)
-    stations = station_kpis(factory, table, energy, window)
+    energy_kwh = table[:, F["energy_kwh"]].sum()
+    stations = station_kpis(factory, table, window)
     periods = {name: s["active_period_min"] for name, s in stations.items()}
     bottleneck = max(periods, key=lambda n: -1.0 if math.isnan(periods[n]) else periods[n])
 
@@ -130,7 +118,7 @@ def window_kpis(
     op_hours = operator_hours(factory, calendar, t0, t1)
     money = (
         op_hours * costs.labour_cny_per_h
-        + energy.sum() * costs.energy_cny_per_kwh
+        + table[:, F["energy_cny"]].sum()
         + table[:, F["down"]].sum() / 60 * costs.maintenance_cny_per_repair_h
         + window / 60 * costs.overhead_cny_per_h
         + plant("material")
@@ -151,7 +139,7 @@ def window_kpis(
         "on_time_rate": _div(plant("on_time"), finished),
         "first_pass_yield": _div(plant("first_pass"), out_units),
         "scrap_rate": _div(scrapped, out_units),
-        "energy_kwh_per_unit": _div(energy.sum(), finished),
+        "energy_kwh_per_unit": _div(energy_kwh, finished),
         "labour_productivity": _div(finished, op_hours),
         "unit_cost_cny": _div(money, finished),
         "bottleneck_oee": stations[bottleneck]["oee"],

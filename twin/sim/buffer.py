@@ -46,6 +46,29 @@ RULES: dict[str, Callable[[list[Part], Machine], int]] = {
 }
 
 
+def stale_rule(
+    select: Callable[[list[Part], Machine], int], cutoff: Callable[[float], float], env: simpy.Environment
+) -> Callable[[list[Part], Machine], int]:
+    """A dispatching rule that sees only the units the dispatcher has been told about.
+
+    Units that entered after ``cutoff(now)`` are invisible to the rule; if none is visible the
+    machine takes the first unit in the queue, as a person at the machine would.
+    """
+    if select is _fifo:
+        return select
+
+    def pick(items: list[Part], machine: Machine) -> int:
+        known = cutoff(env.now)
+        visible = [p for p in items if p.entered <= known]
+        if not visible:
+            return 0
+        if len(visible) == len(items):
+            return select(items, machine)
+        return items.index(visible[select(visible, machine)])
+
+    return pick
+
+
 class Buffer:
     """The queue in front of one station, shared by its machines."""
 

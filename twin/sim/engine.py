@@ -14,13 +14,16 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from twin.sim.buffer import Buffer
+from twin.sim.buffer import Buffer, stale_rule
 from twin.sim.calendar import WorkCalendar
-from twin.sim.machine import CALENDAR, NO_FAILURES, OPERATING, Machine, Plant
+from twin.sim.information import InfoNetwork
+from twin.sim.machine import CALENDAR, NO_FAILURES, OPERATING, Machine
 from twin.sim.operators import OperatorPool
 from twin.sim.parts import Route, RouteStep
+from twin.sim.plant import Plant
 from twin.sim.release import ReleaseControl, saturated_source
-from twin.sim.rng import Streams
+from twin.sim.rng import Streams, uniform_sampler
+from twin.sim.station import Arrival, LineStock, Maintenance, PriceCurve, StationRuntime
 from twin.spec.distributions import Sampler
 from twin.spec.factory import Factory, Station
 
@@ -53,9 +56,15 @@ STATION_FIELDS = (
     "failures",
     "active_time",
     "active_periods",
+    "energy_kwh",
+    "energy_cny",
+    "standby",
+    "interventions",
+    "drifts",
     "queue_area",
     "queue_wait_sum",
     "queue_taken",
+    "material_calls",
 )
 
 
@@ -130,33 +139,66 @@ class Simulation:
             if pool.count_per_shift is not None and self.calendar is not None:
                 env.process(self._follow_shifts(op, pool.count_per_shift))
 
+        info = factory.information
+        self.network = InfoNetwork(info, self.calendar, streams) if info else None
+        flow = self._flow
+        if self.network and self.network.has("dispatch_state"):
+            cutoff = self.network.staleness("dispatch_state")
+            for buf in self.buffers:
+                buf.select = stale_rule(buf.select, cutoff, env)
+        maintenance = self._maintenance(streams)
+        price = PriceCurve(factory.energy.tariff) if factory.energy.tariff else None
+
+        self.stations: list[StationRuntime] = []
         self.machines: list[list[Machine]] = []
         for k, st in enumerate(factory.stations):
-            setup = _setup_lookup(st, streams, self.routes)
-            has_quality = st.quality.scrap > 0 or st.quality.rework > 0
-            quality_draw = _uniforms(streams(f"quality/{st.name}")) if has_quality else None
+            q, drift = st.quality, st.quality.drift
+            if drift is not None:
+                detect = flow("quality_feedback") or _delay(
+                    drift.detect_min.sampler(streams(f"drift/{st.name}/detect"))
+                )
+            runtime = StationRuntime(
+                index=k,
+                buffer=self.buffers[k],
+                setup=_setup_lookup(st, streams, self.routes),
+                scrap=q.scrap,
+                rework=q.rework,
+                drift_scrap=drift.scrap if drift else q.scrap,
+                drift_rework=drift.rework if drift else q.rework,
+                drift_detect=detect if drift else None,
+                crew=crew_of.get(st.name) if st.operators else None,
+                crew_size=st.operators,
+                batch_size=st.batch.size if st.batch else 1,
+                batch_wait=st.batch.wait_min if st.batch else 0.0,
+                stock=self._stock(st, streams),
+                networked=st.networked,
+                power=_power_by_state(st),
+                standby_kw=st.power_kw.off,
+                switch_off_after=factory.energy.switch_off_after_min,
+                price=price,
+                flat_price=factory.costs.energy_cny_per_kwh,
+                maintenance=maintenance,
+            )
+            self.stations.append(runtime)
+            has_quality = q.scrap > 0 or q.rework > 0 or drift is not None
+            quality_draw = uniform_sampler(streams(f"quality/{st.name}")) if has_quality else None
+            f = st.failures
+            mode = NO_FAILURES if f is None else OPERATING if f.basis == "operating" else CALENDAR
             group = []
             for m in range(st.machines):
-                f = st.failures
-                mode = NO_FAILURES if f is None else OPERATING if f.basis == "operating" else CALENDAR
                 group.append(
                     Machine(
                         env,
-                        k,
-                        self.buffers[k],
+                        runtime,
                         self.calendar,
                         self.plant,
-                        setup=setup,
                         fail_mode=mode,
                         ttf=f.ttf_min.sampler(streams(f"failure/{st.name}/{m}")) if f else None,
                         ttr=f.ttr_min.sampler(streams(f"repair/{st.name}/{m}")) if f else None,
                         quality_draw=quality_draw,
-                        scrap=st.quality.scrap,
-                        rework=st.quality.rework,
-                        crew=crew_of.get(st.name) if st.operators else None,
-                        crew_size=st.operators,
-                        batch_size=st.batch.size if st.batch else 1,
-                        batch_wait=st.batch.wait_min if st.batch else 0.0,
+                        drift_gap=drift.mtbd_min.sampler(streams(f"drift/{st.name}/{m}")) if drift else None,
+                        uniform=uniform_sampler(streams(f"maintenance/{st.name}/{m}")),
+                        mttf=f.ttf_min.mean if f else float("inf"),
                     )
                 )
             self.machines.append(group)
@@ -172,12 +214,47 @@ class Simulation:
                     self.plant, [self.routes[n] for n in names], weights, streams(f"mix/{factory.stations[k].name}")
                 )
         else:
-            self.release = ReleaseControl(env, self.plant, release.policy, release.cap)
+            self.release = ReleaseControl(env, self.plant, release.policy, release.cap, flow("orders"))
             for p in factory.products:
                 if p.demand is not None:
                     ia = p.demand.interarrival_min
                     sampler = ia.sampler(streams(f"arrivals/{p.name}")) if ia else None
                     self.release.orders(self.routes[p.name], p.demand, sampler)
+
+    def _flow(self, name: str) -> Arrival | None:
+        """Delivery-time function of an information flow, if the model has it."""
+        if self.network is None or not self.network.has(name):
+            return None
+        network = self.network
+        return lambda t: network.arrival(name, t)
+
+    def _maintenance(self, streams: Streams) -> Maintenance:
+        spec = self.factory.policies.maintenance
+        pm, pdm = spec.preventive, spec.predictive
+        regime = spec.regime
+        return Maintenance(
+            crews=OperatorPool(self.env, spec.crews) if spec.crews else None,
+            travel=spec.travel_min.sampler(streams("maintenance/travel")) if spec.travel_min else None,
+            walk_by=spec.walk_by_min.sampler(streams("maintenance/walk_by")) if spec.walk_by_min else None,
+            alarm=self._flow("failure_alarm"),
+            call=self._flow("repair_call"),
+            pm_every=pm.every_min if pm and regime == "preventive" else None,
+            pm_duration=pm.duration_min.sampler(streams("maintenance/pm")) if pm and regime == "preventive" else None,
+            recall=pdm.recall if pdm and regime == "predictive" else 0.0,
+            precision=pdm.precision if pdm and regime == "predictive" else 1.0,
+            lead=pdm.lead_min if pdm and regime == "predictive" else 0.0,
+            pdm_duration=pdm.duration_min.sampler(streams("maintenance/pdm"))
+            if pdm and regime == "predictive"
+            else None,
+            condition=self._flow("condition_data"),
+        )
+
+    def _stock(self, st: Station, streams: Streams) -> LineStock | None:
+        if st.material is None:
+            return None
+        mat = st.material
+        delivery = mat.delivery_min.sampler(streams(f"material/{st.name}"))
+        return LineStock(self.env, mat.bin_units, mat.reorder_units, self._flow("material_call"), delivery)
 
     def _follow_shifts(self, pool: OperatorPool, counts: list[int]):
         for t, shift in self.calendar.shift_changes():
@@ -201,7 +278,7 @@ class Simulation:
             for m in group:
                 m.flush()
                 row[:8] += m.times
-                row[8:16] += (
+                row[8:21] += (
                     m.produced,
                     m.good,
                     m.scrapped,
@@ -210,8 +287,14 @@ class Simulation:
                     m.failures,
                     m.active_time,
                     m.active_periods,
+                    m.kwh,
+                    m.cny,
+                    m.standby,
+                    m.interventions,
+                    m.drifts,
                 )
-            row[16:] = (buf.area, buf.wait_sum, buf.taken)
+            stock = self.stations[k].stock
+            row[21:] = (buf.area, buf.wait_sum, buf.taken, stock.calls if stock else 0)
         return vec
 
     def run(self, checkpoints: list[float], progress: Callable[[float], None] | None = None) -> np.ndarray:
@@ -227,9 +310,13 @@ class Simulation:
         return out
 
 
-def _uniforms(rng: np.random.Generator) -> Sampler:
-    def blocks():
-        while True:
-            yield from rng.random(256).tolist()
+def _delay(sampler: Sampler) -> Arrival:
+    return lambda t: t + sampler()
 
-    return blocks().__next__
+
+def _power_by_state(st: Station) -> tuple[float, ...] | None:
+    """kW in each machine state; planned interventions draw 'down' power, breaks 'idle'."""
+    p = st.power_kw
+    if not any((p.busy, p.idle, p.setup, p.down, p.off)):
+        return None
+    return (p.busy, p.setup, p.down, p.idle, p.idle, p.idle, p.down, p.off)

@@ -2,33 +2,36 @@
 
 The machine's time is always in exactly one state. A state interval is accounted when it ends
 (or at a snapshot); with a calendar, the interval is split into working time (kept in the state),
-planned down time and off-shift time. Breakdowns are handled inline: the time to failure is known
-in advance, so a processing step that would outlast it is split into work, repair, and the rest of
-the work, without interrupts.
+planned down time and off-shift time. Everything that happens "during production" — a breakdown,
+a preventive or predictive intervention, a false alarm, a process drift — runs on a clock of
+producing time that is known in advance, so a processing step that would outlast it is split
+there, without interrupts.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 import simpy
 
 from twin.sim.calendar import WorkCalendar
+from twin.sim.station import StationRuntime
 from twin.spec.distributions import Sampler
 
 if TYPE_CHECKING:
-    from twin.sim.buffer import Buffer
-    from twin.sim.operators import OperatorPool
     from twin.sim.parts import Part, Route
+    from twin.sim.plant import Plant
 
 PRODUCING, SETUP, DOWN, BLOCKED, STARVED, WAIT_OPERATOR, PLANNED, OFF = range(8)
 STATE_NAMES = ("producing", "setup", "down", "blocked", "starved", "waiting_operator", "planned_down", "off_shift")
 ACTIVE = (True, True, True, False, False, True, False, False)
 """Active states for the active-period bottleneck method (not waiting for a part or for space)."""
+IDLE = (False, False, False, True, True, True, False, False)
 
 NO_FAILURES, OPERATING, CALENDAR = 0, 1, 2
+FAIL, PREVENTIVE, PREDICTED, FALSE_ALARM, DRIFT = range(5)
 INF = float("inf")
 
 
@@ -38,57 +41,59 @@ class Machine:
     def __init__(
         self,
         env: simpy.Environment,
-        station: int,
-        buffer: Buffer,
+        station: StationRuntime,
         calendar: WorkCalendar | None,
         plant: Plant,
         *,
-        setup: Callable[[Route, Route], Sampler | None],
         fail_mode: int,
         ttf: Sampler | None,
         ttr: Sampler | None,
         quality_draw: Sampler | None,
-        scrap: float,
-        rework: float,
-        crew: OperatorPool | None,
-        crew_size: int,
-        batch_size: int,
-        batch_wait: float,
+        drift_gap: Sampler | None,
+        uniform: Sampler,
+        mttf: float = INF,
     ):
         self.env = env
-        self.station = station
-        self.buffer = buffer
+        self.st = station
+        self.buffer = station.buffer
         self.cal = calendar
         self.plant = plant
-        self.setup_sampler = setup
         self.fail_mode = fail_mode
-        self.ttf = ttf
-        self.ttr = ttr
+        self.ttf, self.ttr = ttf, ttr
         self.quality_draw = quality_draw
-        self.scrap = scrap
-        self.scrap_or_rework = scrap + rework
-        self.crew = crew
-        self.crew_size = crew_size
-        self.batch_size = batch_size
-        self.batch_wait = batch_wait
+        self.scrap = station.scrap
+        self.scrap_or_rework = station.scrap + station.rework
+        self.drift_gap = drift_gap
+        self.uniform = uniform
+        self.maint = m = station.maintenance
         self.last_route: Route | None = None
         self.state = STARVED
         self.since = 0.0
         self.times = [0.0] * 8
         self.produced = self.good = self.scrapped = self.reworked = 0
         self.planned_min = 0.0
-        self.failures = 0
-        self.active_run = 0.0
-        self.active_time = 0.0
+        self.failures = self.interventions = self.drifts = 0
+        self.active_run = self.active_time = 0.0
         self.active_periods = 0
-        self.ttf_left = ttf() if fail_mode == OPERATING else INF
+        self.kwh = self.cny = self.standby = self.idle_run = 0.0
+        self.warn_margin = 0.0
+        self.ttf_left = INF
         self.fail_clock = ttf() if fail_mode == CALENDAR else INF
+        self.pm_left = m.pm_every if m.pm_every else INF
+        self.fa_rate = 0.0
+        if fail_mode == OPERATING:
+            self._new_life()
+            if m.recall > 0 and m.precision < 1:
+                self.fa_rate = m.recall / mttf * (1 - m.precision) / m.precision
+        self.fa_left = self._next_false_alarm()
+        self.drift_left = drift_gap() if drift_gap else INF
+        self.simple = self.fail_mode != CALENDAR and calendar is None and not (m.pm_every or m.recall or drift_gap)
         self.process = env.process(self.run())
 
-    # --- time accounting -------------------------------------------------------------------
+    # --- time and energy accounting ----------------------------------------------------------
     def _account(self, state: int, t0: float, t1: float) -> None:
         if self.cal is None:
-            work = t1 - t0
+            work, planned, off = t1 - t0, 0.0, 0.0
         else:
             work, planned, off = self.cal.split(t0, t1)
             self.times[PLANNED] += planned
@@ -97,6 +102,20 @@ class Machine:
         if ACTIVE[state]:
             self.active_run += work
             self.active_time += work
+        st = self.st
+        if st.power is None:
+            return
+        power = st.power
+        kw_min = power[state] * work
+        if IDLE[state] and st.switch_off_after is not None:
+            on = max(0.0, min(work, st.switch_off_after - self.idle_run))
+            self.idle_run += work
+            self.standby += work - on
+            kw_min += (st.standby_kw - power[state]) * (work - on)
+        kw_min += power[BLOCKED] * planned + power[OFF] * off
+        kwh = kw_min / 60
+        self.kwh += kwh
+        self.cny += kwh * (st.flat_price if st.price is None else st.price.average(t0, t1))
 
     def set_state(self, new: int, at: float | None = None) -> None:
         """Close the current state interval and open ``new`` at ``at`` (default: now)."""
@@ -108,6 +127,8 @@ class Machine:
         if ACTIVE[old] and not ACTIVE[new] and self.active_run > 0:
             self.active_periods += 1
             self.active_run = 0.0
+        if not IDLE[new]:
+            self.idle_run = 0.0
         self.state = new
         self.since = t
 
@@ -120,79 +141,89 @@ class Machine:
     # --- the process -------------------------------------------------------------------------
     def run(self) -> Generator[simpy.Event, object, None]:
         env = self.env
+        st = self.st
         buffer = self.buffer
         set_state = self.set_state
-        cal = self.cal
-        fast = self.fail_mode != CALENDAR and cal is None
+        catch_up = self.fail_mode == CALENDAR
         while True:
             part = buffer.take(self)
             if part is None:
                 set_state(STARVED)
                 part = yield buffer.wait_take(self)
-                if self.fail_mode == CALENDAR:
+                if catch_up:
                     yield from self._catch_up_failures()
-            parts = [part] if self.batch_size == 1 else (yield from self._fill_batch(part))
-            if self.crew is not None:
-                ev = self.crew.acquire(self.crew_size)
+            parts = [part] if st.batch_size == 1 else (yield from self._fill_batch(part))
+            if st.stock is not None:
+                ev = st.stock.take(len(parts))
+                if ev is not None:
+                    set_state(STARVED)
+                    yield ev
+            if st.crew is not None:
+                ev = st.crew.acquire(st.crew_size)
                 if ev is not None:
                     set_state(WAIT_OPERATOR)
                     yield ev
-                    if self.fail_mode == CALENDAR:
+                    if catch_up:
                         yield from self._catch_up_failures()
             route = part.route
             if route is not self.last_route:
                 if self.last_route is not None:
-                    sampler = self.setup_sampler(self.last_route, route)
+                    sampler = st.setup(self.last_route, route)
                     if sampler is not None:
                         yield from self._work(SETUP, sampler())
                 self.last_route = route
             step = route.steps[part.step]
             d = step.time()
-            if fast and d <= self.ttf_left:
+            if self.simple and d <= self.ttf_left:
                 self.ttf_left -= d
                 if self.state != PRODUCING:
                     set_state(PRODUCING)
                 yield env.timeout(d)
             else:
                 yield from self._work(PRODUCING, d)
-            if self.crew is not None:
-                self.crew.release(self.crew_size)
+            if st.crew is not None:
+                st.crew.release(st.crew_size)
             n = len(parts)
             self.produced += n
             self.planned_min += step.planned_min * n
-            for part in parts:
-                if self.quality_draw is not None:
+            passed = parts
+            if self.quality_draw is not None:
+                passed = []
+                for part in parts:
                     u = self.quality_draw()
-                    if u < self.scrap_or_rework:
-                        if u < self.scrap:
-                            self.scrapped += 1
-                            self.plant.scrap(part)
-                        else:
-                            self.reworked += 1
-                            part.reworked = True
-                            buffer.put(part, force=True)
-                        continue
-                self.good += 1
+                    if u >= self.scrap_or_rework:
+                        passed.append(part)
+                    elif u < self.scrap:
+                        self.scrapped += 1
+                        self.plant.scrap(part)
+                    else:
+                        self.reworked += 1
+                        part.reworked = True
+                        buffer.put(part, force=True)
+            self.good += len(passed)
+            for part in passed:
                 part.step += 1
                 if part.step == len(route.steps):
                     self.plant.finish(part)
                     continue
-                ev = route.steps[part.step].buffer.put(part)
+                nxt = route.steps[part.step].buffer
+                ev = nxt.put(part, force=nxt is buffer)  # a re-entrant step must not block on itself
                 if ev is not None:
                     set_state(BLOCKED)
                     yield ev
-                    if self.fail_mode == CALENDAR:
+                    if catch_up:
                         yield from self._catch_up_failures()
 
     def _fill_batch(self, first: Part) -> Generator[simpy.Event, object, list[Part]]:
         """Collect up to a full batch of ``first``'s product, waiting at most ``batch_wait``."""
+        size = self.st.batch_size
         batch = [first]
-        batch += self.buffer.take_same(self, first.route, self.batch_size - 1)
-        deadline = self.env.now + self.batch_wait
-        while len(batch) < self.batch_size and self.env.now < deadline:
+        batch += self.buffer.take_same(self, first.route, size - 1)
+        deadline = self.env.now + self.st.batch_wait
+        while len(batch) < size and self.env.now < deadline:
             self.set_state(STARVED)
             yield self.buffer.watch() | self.env.timeout(deadline - self.env.now)
-            batch += self.buffer.take_same(self, first.route, self.batch_size - len(batch))
+            batch += self.buffer.take_same(self, first.route, size - len(batch))
         return batch
 
     def _until(self, t: float, work: float) -> float:
@@ -201,38 +232,124 @@ class Machine:
     def _work_clock(self, t: float) -> float:
         return t if self.cal is None else self.cal.work_clock(t)
 
+    def _next_event(self, state: int, now: float) -> tuple[float, int]:
+        """Producing (or working) minutes until the next breakdown, intervention or drift."""
+        left, kind = INF, FAIL
+        if state == PRODUCING:
+            if self.fail_mode == OPERATING:
+                left, kind = self.ttf_left - self.warn_margin, PREDICTED if self.warn_margin > 0 else FAIL
+            if self.pm_left < left:
+                left, kind = self.pm_left, PREVENTIVE
+            if self.fa_left < left:
+                left, kind = self.fa_left, FALSE_ALARM
+            if self.drift_left < left:
+                left, kind = self.drift_left, DRIFT
+        if self.fail_mode == CALENDAR:
+            c = self.fail_clock - self._work_clock(now)
+            if c < left:
+                left, kind = c, FAIL
+        return left, kind
+
+    def _produce(self, state: int, x: float) -> None:
+        if state == PRODUCING:
+            self.ttf_left -= x
+            self.pm_left -= x
+            self.fa_left -= x
+            self.drift_left -= x
+
     def _work(self, state: int, d: float) -> Generator[simpy.Event, object, None]:
-        """Spend ``d`` working minutes in ``state``, breaking down on the way if due."""
+        """Spend ``d`` working minutes in ``state``, handling whatever falls due on the way."""
         env = self.env
         while True:
             now = env.now
-            if self.fail_mode == OPERATING:
-                left = self.ttf_left if state == PRODUCING else INF
-            elif self.fail_mode == CALENDAR:
-                left = self.fail_clock - self._work_clock(now)
-            else:
-                left = INF
+            left, kind = self._next_event(state, now)
             if d <= left:
-                if state == PRODUCING and self.fail_mode == OPERATING:
-                    self.ttf_left -= d
+                self._produce(state, d)
                 self.set_state(state)
                 yield env.timeout(self._until(now, d) - now)
                 return
             if left > 0:
+                self._produce(state, left)
                 self.set_state(state)
                 yield env.timeout(self._until(now, left) - now)
                 d -= left
-            yield from self._repair()
+            if kind == FAIL:
+                yield from self._repair()
+            elif kind == DRIFT:
+                self._start_drift()
+            else:
+                yield from self._intervene(kind)
+
+    # --- maintenance ---------------------------------------------------------------------------
+    def _new_life(self) -> None:
+        """After a repair or an intervention: a fresh time to failure, maybe announced early."""
+        m = self.maint
+        if self.fail_mode != OPERATING:
+            return
+        self.ttf_left = self.ttf()
+        self.warn_margin = 0.0
+        if m.recall > 0 and self.uniform() < m.recall:
+            now = self.env.now
+            delay = (m.condition(now) - now) if m.condition else 0.0
+            self.warn_margin = max(0.0, m.lead - delay)
+
+    def _next_false_alarm(self) -> float:
+        return -math.log(1 - self.uniform()) / self.fa_rate if self.fa_rate > 0 else INF
+
+    def _crew(self) -> Generator[simpy.Event, object, None]:
+        m = self.maint
+        if m.crews is not None:
+            ev = m.crews.acquire(1)
+            if ev is not None:
+                yield ev
+        if m.travel is not None:
+            now = self.env.now
+            yield self.env.timeout(self._until(now, m.travel()) - now)
 
     def _repair(self) -> Generator[simpy.Event, object, None]:
+        """Breakdown: noticed (alarm or walk-by), crew called, crew comes, repair."""
+        m = self.maint
         self.set_state(DOWN)
         self.failures += 1
         now = self.env.now
+        known = now
+        if self.st.networked and m.alarm is not None:
+            known = m.alarm(now)
+        elif m.walk_by is not None:
+            known = self._until(now, m.walk_by())
+        if m.call is not None:
+            known = m.call(known)
+        if known > now:
+            yield self.env.timeout(known - now)
+        yield from self._crew()
+        now = self.env.now
         yield self.env.timeout(self._until(now, self.ttr()) - now)
+        if m.crews is not None:
+            m.crews.release(1)
         if self.fail_mode == OPERATING:
-            self.ttf_left = self.ttf()
+            self._new_life()
         else:
             self.fail_clock = self._work_clock(self.env.now) + self.ttf()
+        if m.pm_every:
+            self.pm_left = m.pm_every
+
+    def _intervene(self, kind: int) -> Generator[simpy.Event, object, None]:
+        """A planned intervention (ISO 22400 planned down time): preventive, predicted or false alarm."""
+        m = self.maint
+        self.set_state(PLANNED)
+        self.interventions += 1
+        yield from self._crew()
+        duration = (m.pm_duration if kind == PREVENTIVE else m.pdm_duration)()
+        now = self.env.now
+        yield self.env.timeout(self._until(now, duration) - now)
+        if m.crews is not None:
+            m.crews.release(1)
+        if kind == FALSE_ALARM:
+            self.fa_left = self._next_false_alarm()
+            return
+        self._new_life()
+        if m.pm_every:
+            self.pm_left = m.pm_every
 
     def _catch_up_failures(self) -> Generator[simpy.Event, object, None]:
         """Calendar-based failures that struck while idle: down from the strike, found now."""
@@ -249,71 +366,18 @@ class Machine:
                 return
             self.set_state(idle_state, at=end)
 
-
-class Plant:
-    """Plant-wide counters: releases, completions, scrap, lead times and WIP."""
-
-    N_BINS = 320
-    BIN_LO = 0.01
-    BIN_RATIO = 1.06
-
-    def __init__(self, env: simpy.Environment, on_exit: Callable[[], None] | None = None):
-        self._log_ratio = math.log(self.BIN_RATIO)
-        self._log = math.log
-        self.env = env
-        self.on_exit = on_exit
-        self.released = self.finished = self.scrapped = self.on_time = self.first_pass = 0
-        self.wip = 0
-        self.wip_area = 0.0
-        self.t_last = 0.0
-        self.lead_sum = 0.0
-        self.flow_sum = 0.0
-        self.material = 0.0
-        self.lead_hist = [0] * self.N_BINS
-
-    def _tick(self, now: float) -> None:
-        self.wip_area += self.wip * (now - self.t_last)
-        self.t_last = now
-
-    def release(self, part: Part) -> None:
-        self._tick(self.env.now)
-        self.wip += 1
-        self.released += 1
-        self.material += part.route.material_cost
-        part.route.steps[0].buffer.put(part, force=True)
-
-    def count_source_release(self, part: Part) -> None:
-        """A part created at a never-starved first station: released as it is taken."""
-        self._tick(self.env.now)
-        self.wip += 1
-        self.released += 1
-        self.material += part.route.material_cost
-
-    def finish(self, part: Part) -> None:
+    # --- quality drift -------------------------------------------------------------------------
+    def _start_drift(self) -> None:
+        """The process drifts: more defects until the correction arrives (quality feedback)."""
+        st = self.st
+        self.drifts += 1
+        self.drift_left = INF
+        self.scrap = st.drift_scrap
+        self.scrap_or_rework = st.drift_scrap + st.drift_rework
         now = self.env.now
-        self._tick(now)
-        self.wip -= 1
-        self.finished += 1
-        lead = now - part.arrived
-        self.lead_sum += lead
-        self.flow_sum += now - part.released
-        b = int(self._log(lead / self.BIN_LO) / self._log_ratio) + 1 if lead > self.BIN_LO else 0
-        self.lead_hist[b if b < self.N_BINS else self.N_BINS - 1] += 1
-        if now <= part.due:
-            self.on_time += 1
-        if not part.reworked:
-            self.first_pass += 1
-        if self.on_exit is not None:
-            self.on_exit()
+        self.env.timeout(st.drift_detect(now) - now).callbacks.append(self._end_drift)
 
-    def scrap(self, part: Part) -> None:
-        now = self.env.now
-        self._tick(now)
-        self.wip -= 1
-        self.scrapped += 1
-        self.flow_sum += now - part.released
-        if self.on_exit is not None:
-            self.on_exit()
-
-    def flush(self) -> None:
-        self._tick(self.env.now)
+    def _end_drift(self, _: simpy.Event) -> None:
+        self.scrap = self.st.scrap
+        self.scrap_or_rework = self.st.scrap + self.st.rework
+        self.drift_left = self.drift_gap()

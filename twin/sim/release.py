@@ -8,8 +8,8 @@ from collections.abc import Callable, Generator
 import numpy as np
 import simpy
 
-from twin.sim.machine import Plant
 from twin.sim.parts import Part, Route
+from twin.sim.plant import Plant
 from twin.spec.distributions import Sampler
 from twin.spec.factory import Demand
 
@@ -17,18 +17,35 @@ from twin.spec.factory import Demand
 class ReleaseControl:
     """Holds arrived orders (the backlog) and releases their units by the release policy."""
 
-    def __init__(self, env: simpy.Environment, plant: Plant, policy: str, cap: int | None):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        plant: Plant,
+        policy: str,
+        cap: int | None,
+        orders_flow: Callable[[float], float] | None = None,
+    ):
         self.env = env
         self.plant = plant
+        self.orders_flow = orders_flow
         self.cap = cap if policy == "conwip" else None
         self.backlog: deque[Part] = deque()
         if self.cap is not None:
             plant.on_exit = self.pull
 
     def arrive(self, route: Route, qty: int) -> None:
+        """A customer order: it reaches the shop floor after the ``orders`` flow's delay."""
+        now = self.env.now
+        if self.orders_flow is None:
+            self._admit(route, qty, now)
+            return
+        delay = self.orders_flow(now) - now
+        self.env.timeout(delay).callbacks.append(lambda _: self._admit(route, qty, now))
+
+    def _admit(self, route: Route, qty: int, arrived: float) -> None:
         now = self.env.now
         for _ in range(qty):
-            part = Part(route, now, now)
+            part = Part(route, arrived, now)
             if self.cap is None:
                 self.plant.release(part)
             else:

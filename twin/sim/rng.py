@@ -27,3 +27,13 @@ class Streams:
     def __call__(self, key: str) -> np.random.Generator:
         ss = np.random.SeedSequence(entropy=self.seed, spawn_key=(self.replication, *_key_words(key)))
         return np.random.Generator(np.random.PCG64(ss))
+
+
+def uniform_sampler(rng: np.random.Generator, block: int = 256):
+    """Fast draws of U(0, 1) from ``rng``, fetched in blocks."""
+
+    def blocks():
+        while True:
+            yield from rng.random(block).tolist()
+
+    return blocks().__next__

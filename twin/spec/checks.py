@@ -6,6 +6,7 @@ from pathlib import Path
 
 from twin.spec.errors import Problem, SpecError, format_path
 from twin.spec.factory import Factory
+from twin.spec.information import FLOW_ENDS, FLOW_MEANING, interface_graph
 from twin.spec.loader import line_of, load_yaml_as, resolve_model_path
 
 Finding = tuple[tuple[str | int, ...], str, str]
@@ -71,6 +72,84 @@ def factory_findings(f: Factory) -> list[Finding]:
             for dst in row:
                 if dst not in products:
                     out.append((("stations", k, "setup_matrix", src, dst), repr(dst), "a product name"))
+    return out
+
+
+def information_findings(f: Factory) -> list[Finding]:
+    """Problems of the information layer and of mechanisms that need a flow or a system."""
+    out: list[Finding] = []
+    info = f.information
+    maint = f.policies.maintenance
+    if info is None:
+        if f.energy.switch_off_after_min is not None:
+            out.append((("energy", "switch_off_after_min"), "no information layer", "an EMS system with energy_data"))
+        if maint.regime == "predictive":
+            out.append((("policies", "maintenance", "regime"), "'predictive'", "a condition_data flow in information"))
+        for k, st in enumerate(f.stations):
+            if st.quality.drift is not None and st.quality.drift.detect_min is None:
+                out.append(
+                    (
+                        ("stations", k, "quality", "drift", "detect_min"),
+                        "nothing",
+                        "detect_min or a quality_feedback flow",
+                    )
+                )
+        return out
+    present = info.present()
+    listed = ", ".join(sorted(present))
+    seen: set[tuple[str, str]] = set()
+    for i, itf in enumerate(info.interfaces):
+        for key, node in (("from", itf.source_node), ("to", itf.to)):
+            if node not in present:
+                out.append(
+                    (("information", "interfaces", i, key), repr(node), f"a system in information.systems ({listed})")
+                )
+        if itf.source_node == itf.to:
+            out.append(
+                (("information", "interfaces", i), f"an interface from {itf.to} to itself", "two different nodes")
+            )
+        if itf.edge in seen:
+            out.append(
+                (("information", "interfaces", i), f"a second interface {itf.source_node}->{itf.to}", "one per pair")
+            )
+        seen.add(itf.edge)
+    graph = interface_graph(info)
+    for flow, path in info.flows.items():
+        loc = ("information", "flows", flow)
+        if len(path) < 2:
+            out.append((loc, f"a path of {len(path)} node", "at least two nodes (from, to)"))
+            continue
+        first, last = FLOW_ENDS[flow]
+        if first and path[0] != first:
+            out.append(((*loc, 0), repr(path[0]), f"{first!r}: {FLOW_MEANING[flow]} starts there"))
+        if last and path[-1] != last:
+            out.append(((*loc, len(path) - 1), repr(path[-1]), f"{last!r}: {FLOW_MEANING[flow]} ends there"))
+        inner = path[1:-1] if path[0] == path[-1] else path
+        if len(set(inner)) < len(inner) or path[0] in path[1:-1]:
+            out.append((loc, " -> ".join(path), "a path that visits each node once (no cycle)"))
+        for j, node in enumerate(path):
+            if node not in present:
+                out.append(((*loc, j), repr(node), f"a system in information.systems ({listed})"))
+        for j, (a, b) in enumerate(zip(path, path[1:], strict=False)):
+            if a in present and b in present and not graph.has_edge(a, b):
+                reach = sorted(graph.successors(a))
+                out.append(
+                    (
+                        (*loc, j + 1),
+                        f"no interface {a}->{b}",
+                        f"an interface for each hop; from {a}: {', '.join(reach) or 'none'}",
+                    )
+                )
+    if f.energy.switch_off_after_min is not None and ("EMS" not in present or "energy_data" not in info.flows):
+        out.append((("energy", "switch_off_after_min"), "no EMS metering", "EMS in systems and an energy_data flow"))
+    if maint.regime == "predictive" and "condition_data" not in info.flows:
+        out.append((("policies", "maintenance", "regime"), "'predictive'", "a condition_data flow in information"))
+    for k, st in enumerate(f.stations):
+        drift = st.quality.drift
+        if drift is not None and drift.detect_min is None and "quality_feedback" not in info.flows:
+            out.append(
+                (("stations", k, "quality", "drift", "detect_min"), "nothing", "detect_min or a quality_feedback flow")
+            )
     return out
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from twin.spec.base import Sourced, Spec
 from twin.spec.distributions import Distribution
+from twin.spec.information import Information
 
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -81,9 +82,23 @@ class Failures(Sourced):
     ttr_min: Distribution = Field(description="time to repair, minutes (incl. waiting for repair)")
 
 
+class Drift(Sourced):
+    """A process drift (tool wear, paste viscosity...) that raises defects until corrected.
+
+    Drifts start after ``mtbd_min`` of producing time; the correction arrives through the
+    ``quality_feedback`` flow (or after ``detect_min`` if the model has no such flow).
+    """
+
+    mtbd_min: Distribution = Field(description="producing time between drifts")
+    scrap: float = Field(ge=0, lt=1, description="scrap probability while drifted")
+    rework: float = Field(default=0.0, ge=0, lt=1, description="rework probability while drifted")
+    detect_min: Distribution | None = Field(default=None, description="detection + correction without a flow")
+
+
 class Quality(Sourced):
     scrap: float = Field(default=0.0, ge=0, lt=1, description="probability a unit is scrapped here")
     rework: float = Field(default=0.0, ge=0, lt=1, description="probability a unit is redone here")
+    drift: Drift | None = None
 
     @model_validator(mode="after")
     def _sum_below_one(self) -> Quality:
@@ -109,6 +124,24 @@ class Batch(Spec):
     wait_min: float = Field(default=0.0, ge=0, description="longest wait for a full batch once the first unit is there")
 
 
+class LineSideMaterial(Sourced):
+    """Line-side stock of the material a station consumes (one unit per part processed).
+
+    When the stock falls to ``reorder_units`` a call goes out through the ``material_call`` flow,
+    then the warehouse delivers ``bin_units`` after ``delivery_min``; an empty stock starves the station.
+    """
+
+    bin_units: int = Field(ge=1)
+    reorder_units: int = Field(ge=0)
+    delivery_min: Distribution
+
+    @model_validator(mode="after")
+    def _reorder_below_bin(self) -> LineSideMaterial:
+        if self.reorder_units >= self.bin_units:
+            raise ValueError(f"reorder_units ({self.reorder_units}) must be below bin_units ({self.bin_units})")
+        return self
+
+
 DispatchRule = Literal["fifo", "edd", "spt", "setup_avoiding"]
 
 
@@ -129,6 +162,8 @@ class Station(Sourced):
     power_kw: Power = Power()
     dispatch: DispatchRule | None = None
     batch: Batch | None = None
+    networked: bool = Field(default=False, description="machines connected for data collection (MDC/DNC)")
+    material: LineSideMaterial | None = None
 
 
 class Step(Sourced):
@@ -195,10 +230,54 @@ class Release(Spec):
         return self
 
 
+class Preventive(Sourced):
+    """Time-based preventive maintenance on producing time; leaves the machine as good as new."""
+
+    every_min: float = Field(gt=0, description="producing minutes between interventions")
+    duration_min: Distribution
+
+
+class Predictive(Sourced):
+    """Condition-based / predictive maintenance: a failure detector with given quality.
+
+    A share ``recall`` of failures is announced ``lead_min`` of producing time ahead; if the
+    warning arrives in time (through the ``condition_data`` flow) the failure becomes a planned
+    intervention of ``duration_min``. False alarms (``precision`` < 1) cause needless interventions.
+    """
+
+    recall: float = Field(ge=0, le=1)
+    precision: float = Field(gt=0, le=1)
+    lead_min: float = Field(gt=0)
+    duration_min: Distribution
+
+
+class Maintenance(Sourced):
+    regime: Literal["reactive", "preventive", "predictive"] = "reactive"
+    crews: int | None = Field(default=None, ge=1, description="repair crews; null = one always at hand")
+    travel_min: Distribution | None = Field(default=None, description="crew's way to the machine")
+    walk_by_min: Distribution | None = Field(
+        default=None, description="until a person notices a breakdown (machines without an alarm)"
+    )
+    preventive: Preventive | None = None
+    predictive: Predictive | None = None
+
+    @model_validator(mode="after")
+    def _regime_has_parameters(self) -> Maintenance:
+        if self.regime == "preventive" and self.preventive is None:
+            raise ValueError("regime preventive needs a 'preventive:' section")
+        if self.regime == "predictive" and self.predictive is None:
+            raise ValueError("regime predictive needs a 'predictive:' section")
+        return self
+
+
+def _regime_name_is_maintenance(value: object) -> object:
+    return {"regime": value} if isinstance(value, str) else value
+
+
 class Policies(Spec):
     release: Release = Release()
     dispatch: DispatchRule = "fifo"
-    maintenance: Literal["reactive"] = "reactive"
+    maintenance: Annotated[Maintenance, BeforeValidator(_regime_name_is_maintenance)] = Maintenance()
 
 
 class Costs(Sourced):
@@ -206,6 +285,20 @@ class Costs(Sourced):
     energy_cny_per_kwh: float = Field(default=0.0, ge=0)
     maintenance_cny_per_repair_h: float = Field(default=0.0, ge=0)
     overhead_cny_per_h: float = Field(default=0.0, ge=0)
+
+
+class TariffPeriod(Spec):
+    start: Clock
+    price_cny_per_kwh: float = Field(ge=0)
+
+
+class Energy(Sourced):
+    """Energy management: idle switch-off (needs EMS metering) and a time-of-use tariff."""
+
+    switch_off_after_min: float | None = Field(
+        default=None, gt=0, description="idle machines drop to 'off' power after this long"
+    )
+    tariff: list[TariffPeriod] = Field(default_factory=list, description="time-of-use prices by time of day")
 
 
 class RunDefaults(Spec):
@@ -223,6 +316,8 @@ class Factory(Sourced):
     products: list[Product] = Field(min_length=1)
     operators: list[OperatorPool] = []
     policies: Policies = Policies()
+    information: Information | None = None
+    energy: Energy = Energy()
     costs: Costs = Costs()
     run: RunDefaults = RunDefaults()
 

@@ -1,0 +1,130 @@
+"""What the machines of one station share at run time: queue, crew, material, rules and settings."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import simpy
+
+from twin.sim.buffer import Buffer
+from twin.sim.operators import OperatorPool
+from twin.sim.parts import Route
+from twin.spec.distributions import Sampler
+from twin.spec.factory import TariffPeriod, clock_to_min
+
+Arrival = Callable[[float], float]
+"""Time a message sent at t is delivered (an information flow)."""
+
+
+class LineStock:
+    """Line-side material of a station: consumed per unit, refilled by a call and a delivery."""
+
+    def __init__(self, env: simpy.Environment, bin_units: int, reorder: int, call: Arrival | None, delivery: Sampler):
+        self.env = env
+        self.bin_units, self.reorder = bin_units, reorder
+        self.call, self.delivery = call, delivery
+        self.level = bin_units
+        self.outstanding = False
+        self.waiting: deque[tuple[int, simpy.Event]] = deque()
+        self.calls = 0
+
+    def take(self, n: int) -> simpy.Event | None:
+        """Consume ``n`` units now (``None``) or get an event fired once they are there."""
+        if not self.waiting and self.level >= n:
+            self.level -= n
+            self._maybe_call()
+            return None
+        ev = self.env.event()
+        self.waiting.append((n, ev))
+        self._maybe_call()
+        return ev
+
+    def _maybe_call(self) -> None:
+        if self.outstanding or self.level > self.reorder:
+            return
+        self.outstanding = True
+        self.calls += 1
+        now = self.env.now
+        known = self.call(now) if self.call else now
+        self.env.timeout(known + self.delivery() - now).callbacks.append(self._deliver)
+
+    def _deliver(self, _: simpy.Event) -> None:
+        self.level += self.bin_units
+        self.outstanding = False
+        while self.waiting and self.level >= self.waiting[0][0]:
+            n, ev = self.waiting.popleft()
+            self.level -= n
+            ev.succeed()
+        self._maybe_call()
+
+
+class PriceCurve:
+    """Time-of-use electricity price; the average over an interval is an integral of a step curve."""
+
+    def __init__(self, periods: list[TariffPeriod]):
+        starts = sorted((clock_to_min(p.start), p.price_cny_per_kwh) for p in periods)
+        if starts[0][0] > 0:  # the last period of the day runs on past midnight
+            starts.insert(0, (0, starts[-1][1]))
+        self._starts = [float(s) for s, _ in starts]
+        self._prices = [p for _, p in starts]
+        self._cum = [0.0]
+        for i, (s, p) in enumerate(starts):
+            end = starts[i + 1][0] if i + 1 < len(starts) else 1440
+            self._cum.append(self._cum[-1] + p * (end - s))
+        self.day = self._cum[-1]
+
+    def integral(self, t: float) -> float:
+        days, r = divmod(t, 1440.0)
+        i = bisect_right(self._starts, r) - 1
+        return days * self.day + self._cum[i] + self._prices[i] * (r - self._starts[i])
+
+    def average(self, t0: float, t1: float) -> float:
+        if t1 <= t0:
+            return self._prices[bisect_right(self._starts, t0 % 1440.0) - 1]
+        return (self.integral(t1) - self.integral(t0)) / (t1 - t0)
+
+
+@dataclass
+class Maintenance:
+    """How breakdowns reach a repair crew, and which planned interventions replace them."""
+
+    crews: OperatorPool | None
+    travel: Sampler | None
+    walk_by: Sampler | None
+    alarm: Arrival | None
+    call: Arrival | None
+    pm_every: float | None
+    pm_duration: Sampler | None
+    recall: float
+    precision: float
+    lead: float
+    pdm_duration: Sampler | None
+    condition: Arrival | None
+
+
+@dataclass
+class StationRuntime:
+    index: int
+    buffer: Buffer
+    setup: Callable[[Route, Route], Sampler | None]
+    scrap: float
+    rework: float
+    drift_scrap: float
+    drift_rework: float
+    drift_detect: Arrival | None
+    crew: OperatorPool | None
+    crew_size: int
+    batch_size: int
+    batch_wait: float
+    stock: LineStock | None
+    networked: bool
+    power: tuple[float, ...] | None
+    """kW by state index; ``None`` when the station draws nothing (skips energy bookkeeping)."""
+    standby_kw: float
+    switch_off_after: float | None
+    price: PriceCurve | None
+    flat_price: float
+    maintenance: Maintenance
