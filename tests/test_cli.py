@@ -90,4 +90,4 @@ def test_table_output_names_kpis_in_english_and_chinese():
 def test_help_explains_the_command(command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
-    assert "MODEL" in result.stdout
+    assert "shipped plant" in result.stdout and "--help" in result.stdout

@@ -14,9 +14,13 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from twin.kpi.definitions import PLANT_KPIS
+from twin.plan.investments import Scenario, load_catalogue, order_investments
+from twin.plan.presets import load_model, model_names
 from twin.run.experiment import SimulationResult, simulate
 from twin.run.files import write_atomic
-from twin.spec import SpecError, load_factory, shipped_models
+from twin.spec import Factory, SpecError
+from twin.spec.investment import TIER_ZH
+from twin.tiers.assess import assess, load_rubric
 
 app = typer.Typer(
     help="Tier Twin — simulate a plant and the smart-factory investments that lift it a tier.\n\n"
@@ -29,7 +33,7 @@ out = Console() if sys.stdout.isatty() else Console(width=150)
 
 ModelArg = Annotated[
     str | None,
-    typer.Argument(help="Path to a factory YAML file or the name of a shipped plant (default: precision_machining)."),
+    typer.Argument(help="A factory YAML file, or a shipped plant or tier preset name (default: precision_machining)."),
 ]
 
 
@@ -41,7 +45,7 @@ def _fail(exc: SpecError) -> None:
 
 def _load(model: str | None):
     try:
-        return load_factory(model)
+        return load_model(model)
     except SpecError as exc:
         _fail(exc)
 
@@ -58,10 +62,68 @@ def validate(model: ModelArg = None) -> None:
 
 @app.command()
 def models() -> None:
-    """List the shipped reference plants. 列出内置参考工厂。"""
-    for name in shipped_models():
-        f = load_factory(name)
-        out.print(f"{name:24} {f.name_zh or '':12} {f.description.splitlines()[0] if f.description else ''}")
+    """List the shipped reference plants and tier presets. 列出内置参考工厂与梯度预设。"""
+    for name in model_names():
+        f = _load(name)
+        out.print(f"{name:32} {f.name_zh or '':16} {f.description.splitlines()[0] if f.description else ''}")
+
+
+@app.command()
+def investments() -> None:
+    """List the investment catalogue. 列出投资目录。"""
+    try:
+        catalogue = load_catalogue()
+    except SpecError as exc:
+        _fail(exc)
+    table = Table(title="Investment catalogue 投资目录", title_justify="left")
+    for col in ("id", "name", "名称", "tier 梯度", "category", "capex CNY", "opex CNY/yr", "needs"):
+        table.add_column(col, justify="right" if "CNY" in col else "left")
+    for inv in catalogue.investments:
+        table.add_row(
+            inv.id,
+            inv.name_en,
+            inv.name_zh,
+            f"{inv.tier} {TIER_ZH[inv.tier]}",
+            inv.category,
+            f"{inv.capex_cny:,.0f}",
+            f"{inv.opex_cny_per_year:,.0f}",
+            ", ".join(inv.prerequisites),
+        )
+    out.print(table)
+
+
+@app.command("assess")
+def assess_cmd(
+    model: ModelArg = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+) -> None:
+    """Tier the plant meets today and the gap to the next tier (indicative). 梯度自评与差距分析（参考）。"""
+    factory = _load(model)
+    try:
+        result = assess(factory, load_rubric(), load_catalogue())
+    except SpecError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        return
+    rubric = load_rubric()
+    out.print(
+        f"[bold]{factory.name}[/]: meets [bold]{result.tier}[/] {TIER_ZH[result.tier]} (indicative self-assessment)"
+    )
+    table = Table(title="Criteria 评价项", title_justify="left")
+    for col in ("tier", "element 要素", "criterion", "指标", "met"):
+        table.add_column(col)
+    for c in rubric.criteria:
+        table.add_row(c.tier, c.element, c.name_en, c.name_zh, "[green]yes[/]" if result.passed[c.id] else "[red]no[/]")
+    out.print(table)
+    if result.next_tier:
+        gaps = Table(title=f"Gap to {result.next_tier} {TIER_ZH[result.next_tier]} 差距", title_justify="left")
+        for col in ("criterion", "missing", "closed by 可由以下投资补齐"):
+            gaps.add_column(col)
+        for g in result.gaps:
+            gaps.add_row(g.criterion.id, g.missing, ", ".join(g.closed_by) or "—")
+        out.print(gaps)
+    out.print(f"[dim]{rubric.note}[/]")
 
 
 def _warmup(value: str | None) -> str | float | None:
@@ -163,16 +225,27 @@ def simulate_cmd(
     warmup: Annotated[str | None, typer.Option("--warmup", help="'auto' (MSER-5) or minutes.")] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed; same seed, same results.")] = 1,
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="Parallel worker processes.")] = 1,
+    with_: Annotated[
+        str | None,
+        typer.Option("--with", help="Comma-separated catalogue investment ids to apply (see `twin investments`)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
     out_file: Annotated[Path | None, typer.Option("--out", help="Also write the JSON result to this file.")] = None,
 ) -> None:
     """Simulate a plant and print its KPIs with 95% confidence intervals. 仿真并输出KPI。"""
     factory = _load(model)
+    plant: Factory | Scenario = factory
+    if with_:
+        ids = [i.strip() for i in with_.split(",") if i.strip()]
+        try:
+            ordered = order_investments(load_catalogue(), ids, factory.investments)
+            plant = Scenario(factory, tuple(ordered))
+            plant.for_replication(seed, 0)  # a patch that does not fit fails here, before any run
+        except SpecError as exc:
+            _fail(exc)
     progress = _LazyProgress(f"simulating {factory.name}", enabled=err.is_terminal)
     try:
-        result = simulate(
-            factory, days=days, reps=reps, warmup=_warmup(warmup), seed=seed, jobs=jobs, progress=progress
-        )
+        result = simulate(plant, days=days, reps=reps, warmup=_warmup(warmup), seed=seed, jobs=jobs, progress=progress)
     except ValueError as exc:
         progress.close()
         raise typer.BadParameter(str(exc)) from None

@@ -62,7 +62,7 @@ PLANT_KPIS: dict[str, KpiInfo] = {
         "Variable unit cost",
         "单位变动成本",
         False,
-        "(labour + energy + repairs + overhead + material) / good units",
+        "(labour + energy + hands-on maintenance hours + overhead + material) / good units",
     ),
     "bottleneck_oee": KpiInfo(
         "ratio", "Bottleneck OEE", "瓶颈工序OEE", True, "OEE of the station with the longest mean active period"

@@ -119,7 +119,7 @@ def window_kpis(
     money = (
         op_hours * costs.labour_cny_per_h
         + table[:, F["energy_cny"]].sum()
-        + table[:, F["down"]].sum() / 60 * costs.maintenance_cny_per_repair_h
+        + table[:, F["repair_min"]].sum() / 60 * costs.maintenance_cny_per_repair_h
         + window / 60 * costs.overhead_cny_per_h
         + plant("material")
     )

@@ -8,10 +8,11 @@ whatever executor runs them, and replication r of two scenarios shares its rando
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,20 @@ def _run_args(args: tuple[Factory, int, int, list[float]]) -> np.ndarray:
     return run_replication(*args)
 
 
+class Variants(Protocol):
+    """A model whose replications may differ (e.g. uncertain investment effects drawn per replication)."""
+
+    base: Factory
+
+    def for_replication(self, seed: int, replication: int) -> Factory: ...
+
+
+def replication_models(model: Factory | Variants, seed: int, reps: int) -> list[Factory]:
+    if isinstance(model, Factory):
+        return [model] * reps
+    return [model.for_replication(seed, r) for r in range(reps)]
+
+
 @dataclass
 class ReplicationKpis:
     plant: dict[str, float]
@@ -69,13 +84,14 @@ class SimulationResult:
 
     def __post_init__(self) -> None:
         reps = self.replications
+        self.bottleneck = Counter(r.bottleneck for r in reps).most_common(1)[0][0]
+        for r in reps:  # one bottleneck for all replications, so its OEE is comparable across them
+            r.plant["bottleneck_oee"] = r.stations[self.bottleneck]["oee"]
         self.kpis = {name: estimate([r.plant[name] for r in reps]) for name in PLANT_KPIS}
         self.stations = {
             st: {name: estimate([r.stations[st][name] for r in reps]) for name in STATION_KPIS}
             for st in reps[0].stations
         }
-        votes = pd.Series([r.bottleneck for r in reps]).value_counts()
-        self.bottleneck = str(votes.index[0])
 
     def table(self) -> pd.DataFrame:
         """Plant KPIs per replication (rows) — the raw material for paired comparisons."""
@@ -106,23 +122,23 @@ def _num(x: float | None) -> float | None:
 
 
 def run_snapshots(
-    factory: Factory,
+    models: list[Factory],
     *,
-    reps: int,
     checkpoints: list[float],
     seed: int,
     jobs: int = 1,
     progress: Progress | None = None,
 ) -> list[np.ndarray]:
-    """Snapshot matrices of replications 0..reps-1, serially or in a process pool."""
+    """Snapshot matrices of replication r of ``models[r]``, serially or in a process pool."""
+    reps = len(models)
     if jobs <= 1 or reps == 1:
         out = []
-        for r in range(reps):
+        for r, factory in enumerate(models):
             inner = (lambda f, r=r: progress((r + f) / reps)) if progress else None
             out.append(run_replication(factory, seed, r, checkpoints, inner))
         return out
     with ProcessPoolExecutor(max_workers=min(jobs, reps)) as pool:
-        futures = [pool.submit(_run_args, (factory, seed, r, checkpoints)) for r in range(reps)]
+        futures = [pool.submit(_run_args, (f, seed, r, checkpoints)) for r, f in enumerate(models)]
         out = []
         for i, fut in enumerate(futures):
             out.append(fut.result())
@@ -141,7 +157,7 @@ def choose_warmup(snapshots: list[np.ndarray], checkpoints: list[float]) -> int:
 
 
 def simulate(
-    factory: Factory,
+    model: Factory | Variants,
     *,
     days: float | None = None,
     reps: int | None = None,
@@ -150,7 +166,8 @@ def simulate(
     jobs: int = 1,
     progress: Progress | None = None,
 ) -> SimulationResult:
-    """Simulate ``factory`` and summarise its KPIs; unset options come from the model's ``run:``."""
+    """Simulate a model and summarise its KPIs; unset options come from the model's ``run:``."""
+    factory = model if isinstance(model, Factory) else model.base
     days = factory.run.days if days is None else days
     reps = factory.run.replications if reps is None else reps
     warmup = factory.run.warmup if warmup is None else warmup
@@ -158,12 +175,14 @@ def simulate(
     if warmup != "auto" and not 0 <= float(warmup) < horizon:
         raise ValueError(f"warm-up {warmup} min must lie within the horizon of {horizon:g} min")
     checkpoints = checkpoint_times(horizon, warmup)
-    snapshots = run_snapshots(factory, reps=reps, checkpoints=checkpoints, seed=seed, jobs=jobs, progress=progress)
+    models = replication_models(model, seed, reps)
+    snapshots = run_snapshots(models, checkpoints=checkpoints, seed=seed, jobs=jobs, progress=progress)
     layout = Layout(len(factory.stations))
     start = choose_warmup(snapshots, checkpoints) if warmup == "auto" else checkpoints.index(float(warmup))
     calendar = WorkCalendar(factory.calendar) if factory.calendar else None
     t0 = checkpoints[start]
     results = [
-        ReplicationKpis(*window_kpis(factory, layout, s[start], s[-1], t0, horizon, calendar)) for s in snapshots
+        ReplicationKpis(*window_kpis(f, layout, s[start], s[-1], t0, horizon, calendar))
+        for f, s in zip(models, snapshots, strict=True)
     ]
-    return SimulationResult(factory.name, seed, horizon, t0, results)
+    return SimulationResult(models[0].name, seed, horizon, t0, results)

@@ -105,8 +105,11 @@ class Buffer:
         self.area += len(self.items) * (now - self.t_last)
         self.t_last = now
 
-    def put(self, part: Part, force: bool = False) -> simpy.Event | None:
-        """Place ``part``; return an event to wait on if the buffer is full, else ``None``."""
+    def put(self, part: Part, force: bool = False, front: bool = False) -> simpy.Event | None:
+        """Place ``part``; return an event to wait on if the buffer is full, else ``None``.
+
+        ``force`` ignores the capacity and ``front`` queues the part first (rework is redone at once).
+        """
         now = self.env.now
         if self.getters:
             self.taken += 1
@@ -115,7 +118,10 @@ class Buffer:
         if force or len(self.items) < self.capacity:
             self._tick(now)
             part.entered = now
-            self.items.append(part)
+            if front:
+                self.items.insert(0, part)
+            else:
+                self.items.append(part)
             if self.watchers:
                 for ev in self.watchers:
                     ev.succeed()

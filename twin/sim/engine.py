@@ -61,6 +61,7 @@ STATION_FIELDS = (
     "standby",
     "interventions",
     "drifts",
+    "repair_min",
     "queue_area",
     "queue_wait_sum",
     "queue_taken",
@@ -278,7 +279,7 @@ class Simulation:
             for m in group:
                 m.flush()
                 row[:8] += m.times
-                row[8:21] += (
+                row[8:22] += (
                     m.produced,
                     m.good,
                     m.scrapped,
@@ -292,9 +293,10 @@ class Simulation:
                     m.standby,
                     m.interventions,
                     m.drifts,
+                    m.repair_min,
                 )
             stock = self.stations[k].stock
-            row[21:] = (buf.area, buf.wait_sum, buf.taken, stock.calls if stock else 0)
+            row[22:] = (buf.area, buf.wait_sum, buf.taken, stock.calls if stock else 0)
         return vec
 
     def run(self, checkpoints: list[float], progress: Callable[[float], None] | None = None) -> np.ndarray:

@@ -13,7 +13,7 @@ import math
 from twin.sim.calendar import WorkCalendar
 from twin.sim.rng import Streams, uniform_sampler
 from twin.spec.distributions import Sampler
-from twin.spec.information import Information, Interface, interface_graph
+from twin.spec.information import Information, Interface
 
 
 class _Edge:
@@ -28,12 +28,11 @@ class InfoNetwork:
 
     def __init__(self, info: Information, calendar: WorkCalendar | None, streams: Streams):
         self.calendar = calendar
-        graph = interface_graph(info)
         self.paths: dict[str, list[_Edge]] = {}
         for flow, nodes in info.flows.items():
             edges = []
             for i, (a, b) in enumerate(zip(nodes, nodes[1:], strict=False)):
-                itf: Interface = graph.edges[a, b]["interface"]
+                itf: Interface = info.interface(flow, a, b)
                 key = f"info/{flow}/{i}/{a}-{b}"
                 uniform = uniform_sampler(streams(key + "/events"))
                 outage = itf.outage_min.__float__()

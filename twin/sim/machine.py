@@ -73,6 +73,7 @@ class Machine:
         self.produced = self.good = self.scrapped = self.reworked = 0
         self.planned_min = 0.0
         self.failures = self.interventions = self.drifts = 0
+        self.repair_min = 0.0
         self.active_run = self.active_time = 0.0
         self.active_periods = 0
         self.kwh = self.cny = self.standby = self.idle_run = 0.0
@@ -199,7 +200,7 @@ class Machine:
                     else:
                         self.reworked += 1
                         part.reworked = True
-                        buffer.put(part, force=True)
+                        buffer.put(part, force=True, front=True)
             self.good += len(passed)
             for part in passed:
                 part.step += 1
@@ -321,9 +322,11 @@ class Machine:
             known = m.call(known)
         if known > now:
             yield self.env.timeout(known - now)
+        called = self.env.now
         yield from self._crew()
         now = self.env.now
         yield self.env.timeout(self._until(now, self.ttr()) - now)
+        self.repair_min += self._work_clock(self.env.now) - self._work_clock(called)
         if m.crews is not None:
             m.crews.release(1)
         if self.fail_mode == OPERATING:
@@ -338,10 +341,12 @@ class Machine:
         m = self.maint
         self.set_state(PLANNED)
         self.interventions += 1
+        called = self.env.now
         yield from self._crew()
         duration = (m.pm_duration if kind == PREVENTIVE else m.pdm_duration)()
         now = self.env.now
         yield self.env.timeout(self._until(now, duration) - now)
+        self.repair_min += self._work_clock(self.env.now) - self._work_clock(called)
         if m.crews is not None:
             m.crews.release(1)
         if kind == FALSE_ALARM:
@@ -360,6 +365,7 @@ class Machine:
             self.set_state(DOWN, at=max(strike, self.since))
             self.failures += 1
             end = self._until(strike, self.ttr())
+            self.repair_min += self._work_clock(end) - self._work_clock(strike)
             self.fail_clock = self._work_clock(end) + self.ttf()
             if end > now:
                 yield self.env.timeout(end - now)

@@ -97,7 +97,7 @@ def information_findings(f: Factory) -> list[Finding]:
         return out
     present = info.present()
     listed = ", ".join(sorted(present))
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple] = set()
     for i, itf in enumerate(info.interfaces):
         for key, node in (("from", itf.source_node), ("to", itf.to)):
             if node not in present:
@@ -131,7 +131,7 @@ def information_findings(f: Factory) -> list[Finding]:
             if node not in present:
                 out.append(((*loc, j), repr(node), f"a system in information.systems ({listed})"))
         for j, (a, b) in enumerate(zip(path, path[1:], strict=False)):
-            if a in present and b in present and not graph.has_edge(a, b):
+            if a in present and b in present and info.interface(flow, a, b) is None:
                 reach = sorted(graph.successors(a))
                 out.append(
                     (
@@ -155,9 +155,8 @@ def information_findings(f: Factory) -> list[Finding]:
 
 def check_factory(f: Factory, file: str = "<model>", node=None) -> None:
     """Raise :class:`SpecError` listing every cross-reference problem of ``f``."""
-    problems = [
-        Problem(file, format_path(loc), found, exp, line_of(node, loc)) for loc, found, exp in factory_findings(f)
-    ]
+    findings = factory_findings(f) + information_findings(f)
+    problems = [Problem(file, format_path(loc), found, exp, line_of(node, loc)) for loc, found, exp in findings]
     if problems:
         raise SpecError(problems)
 

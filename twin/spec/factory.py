@@ -110,6 +110,14 @@ class Quality(Sourced):
 class Power(Sourced):
     """Electric power draw per machine state, kW. ``idle`` also applies to breaks."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_off_key(cls, data: object) -> object:
+        """YAML 1.1 reads a bare ``off:`` key as the boolean false; it can only mean the off state here."""
+        if isinstance(data, dict) and False in data:
+            data = {("off" if k is False else k): v for k, v in data.items()}
+        return data
+
     busy: float = Field(default=0.0, ge=0)
     idle: float = Field(default=0.0, ge=0)
     setup: float = Field(default=0.0, ge=0)
@@ -320,6 +328,7 @@ class Factory(Sourced):
     energy: Energy = Energy()
     costs: Costs = Costs()
     run: RunDefaults = RunDefaults()
+    investments: list[Name] = Field(default_factory=list, description="catalogue investments already applied")
 
     @field_validator("stations", "products", "operators")
     @classmethod

@@ -72,6 +72,9 @@ class Interface(Sourced):
     error: float = Field(default=0.0, ge=0, lt=1, description="probability a message must be redone")
     availability: float = Field(default=1.0, gt=0, le=1)
     outage_min: float = Field(default=60.0, gt=0, description="mean length of an outage")
+    flow: FlowName | None = Field(
+        default=None, description="serves only this flow (e.g. a phone call vs a shift report between the same nodes)"
+    )
 
     @model_validator(mode="after")
     def _batch_has_interval(self) -> Interface:
@@ -97,11 +100,22 @@ class Information(Sourced):
     def present(self) -> set[str]:
         return {*self.systems, *ALWAYS_PRESENT}
 
+    def interface(self, flow: str, a: str, b: str) -> Interface | None:
+        """The interface a flow uses from ``a`` to ``b``: its own if it has one, else the shared one."""
+        shared = None
+        for itf in self.interfaces:
+            if itf.edge == (a, b):
+                if itf.flow == flow:
+                    return itf
+                if itf.flow is None:
+                    shared = itf
+        return shared
+
 
 def interface_graph(info: Information) -> nx.DiGraph:
     """The systems and interfaces as a directed graph (edge attribute ``interface``)."""
     g = nx.DiGraph()
     g.add_nodes_from(info.present())
     for itf in info.interfaces:
-        g.add_edge(*itf.edge, interface=itf)
+        g.add_edge(*itf.edge)
     return g

@@ -1,0 +1,169 @@
+"""Investments are patches to the model: they apply cleanly, move their mechanism, and fail loudly."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from twin import simulate
+from twin.cli import app
+from twin.plan.investments import Scenario, apply_investments, load_catalogue, order_investments
+from twin.plan.presets import load_model
+from twin.spec import SpecError
+from twin.tiers.profile import capability_profile, flow_mode
+
+runner = CliRunner()
+CATALOGUE = load_catalogue()
+BASE = load_model("precision_machining")
+
+
+def with_investments(*ids: str):
+    """The default plant after the given investments and any prerequisites they need."""
+    wanted: list[str] = []
+
+    def add(i: str) -> None:
+        for p in CATALOGUE.get(i).prerequisites:
+            add(p)
+        if i not in wanted:
+            wanted.append(i)
+
+    for i in ids:
+        add(i)
+    return apply_investments(BASE, order_investments(CATALOGUE, wanted, []))
+
+
+def test_catalogue_covers_all_four_tiers_and_every_category():
+    assert len(CATALOGUE.investments) >= 20
+    assert {i.tier for i in CATALOGUE.investments} == {"basic", "advanced", "excellent", "leading"}
+    assert {i.category for i in CATALOGUE.investments} == {
+        "equipment",
+        "industrial_software",
+        "integration",
+        "data_ai",
+        "people",
+    }
+    for inv in CATALOGUE.investments:
+        assert inv.source and inv.effect_source, inv.id
+
+
+@pytest.mark.parametrize("inv_id", [i.id for i in CATALOGUE.investments])
+def test_every_investment_applies_cleanly_to_the_default_plant(inv_id):
+    after = with_investments(inv_id)
+    assert inv_id in after.investments
+    assert after != BASE
+
+
+def _mean_setup(f, station):
+    return f.station(station).setup_min.mean
+
+
+# Each investment moves the mechanism it names (read off the patched model).
+MECHANISMS = {
+    "mdc_all": lambda b, a: capability_profile(a).networked_share == 1 > capability_profile(b).networked_share,
+    "andon": lambda b, a: flow_mode(a, "repair_call") == "realtime" != flow_mode(b, "repair_call"),
+    "smed": lambda b, a: _mean_setup(a, "milling") < 0.7 * _mean_setup(b, "milling"),
+    "vmc_added": lambda b, a: a.station("milling").machines == b.station("milling").machines + 1,
+    "repair_crew": lambda b, a: a.policies.maintenance.crews == b.policies.maintenance.crews + 1,
+    "cmms": lambda b, a: a.policies.maintenance.travel_min.mean < b.policies.maintenance.travel_min.mean,
+    "pm_program": lambda b, a: a.policies.maintenance.regime == "preventive",
+    "mes": lambda b, a: a.information.flows["orders"] == ["ERP", "MES", "FLOOR"],
+    "erp_mes_realtime": lambda b, a: flow_mode(a, "orders") == "realtime" != flow_mode(b, "orders"),
+    "wms": lambda b, a: flow_mode(a, "material_call") == "realtime" != flow_mode(b, "material_call"),
+    "qms_spc": lambda b, a: flow_mode(a, "quality_feedback") == "realtime" != flow_mode(b, "quality_feedback"),
+    "ems_metering": lambda b, a: "EMS" in a.information.systems,
+    "agv_delivery": lambda b, a: (
+        a.station("milling").material.delivery_min.mean < b.station("milling").material.delivery_min.mean
+    ),
+    "auto_inspection": lambda b, a: a.station("inspection").operators == 0,
+    "aps": lambda b, a: a.policies.release.policy == "conwip",
+    "pdm": lambda b, a: a.policies.maintenance.regime == "predictive",
+    "ems_switch_off": lambda b, a: a.energy.switch_off_after_min == 15,
+    "ai_vision": lambda b, a: len(a.information.ai_applications) > len(b.information.ai_applications),
+    "robot_loading": lambda b, a: a.station("milling").operators == 0,
+    "ai_pdm": lambda b, a: a.policies.maintenance.predictive.recall > b.policies.maintenance.predictive.recall,
+    "ai_scheduling": lambda b, a: a.policies.dispatch == "setup_avoiding",
+    "ai_energy": lambda b, a: a.energy.switch_off_after_min == 5,
+    "ai_process_control": lambda b, a: a.station("milling").quality.scrap < 0.75 * b.station("milling").quality.scrap,
+    "digital_twin_ops": lambda b, a: "生产进度跟踪" in a.information.ai_applications,
+}
+
+
+def test_every_catalogue_entry_has_a_mechanism_check():
+    assert set(MECHANISMS) == set(CATALOGUE.ids)
+
+
+@pytest.mark.parametrize("inv_id", sorted(MECHANISMS))
+def test_each_investment_moves_the_mechanism_it_names(inv_id):
+    before = with_investments(*CATALOGUE.get(inv_id).prerequisites) if CATALOGUE.get(inv_id).prerequisites else BASE
+    assert MECHANISMS[inv_id](before, with_investments(inv_id))
+
+
+def test_uncertain_effects_are_drawn_per_replication_and_reproducibly():
+    smed = Scenario(BASE, (CATALOGUE.get("smed"),))
+    setups = [smed.for_replication(1, r).station("milling").setup_min.mean for r in range(4)]
+    assert len(set(setups)) == 4
+    base_setup = BASE.station("milling").setup_min.mean
+    assert all(0.3 * base_setup <= s <= 0.6 * base_setup for s in setups)
+    assert setups == [smed.for_replication(1, r).station("milling").setup_min.mean for r in range(4)]
+
+
+def test_andon_shortens_breakdowns_and_raises_bottleneck_availability():
+    base = simulate(BASE, days=15, reps=4, seed=3)
+    andon = simulate(with_investments("andon"), days=15, reps=4, seed=3)
+    down = [r.stations["milling"]["down_share"] for r in base.replications]
+    down_andon = [r.stations["milling"]["down_share"] for r in andon.replications]
+    assert sum(down_andon) < 0.85 * sum(down)
+
+
+def test_unknown_investment_is_reported_with_the_catalogue_ids():
+    result = runner.invoke(app, ["simulate", "--with", "mes,teleporter", "--days", "1", "--reps", "1"])
+    assert result.exit_code == 2
+    assert "unknown investment 'teleporter'" in result.output and "mdc_all" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unmet_prerequisite_is_reported():
+    result = runner.invoke(app, ["simulate", "--with", "aps", "--days", "1", "--reps", "1"])
+    assert result.exit_code == 2
+    assert "prerequisite" in result.output and "mes" in result.output
+
+
+def test_patch_that_does_not_fit_the_model_is_reported():
+    result = runner.invoke(app, ["simulate", "electronics_smt", "--with", "vmc_added", "--days", "1", "--reps", "1"])
+    assert result.exit_code == 2
+    assert "vmc_added" in result.output and "stations[milling]" in result.output
+
+
+def test_prerequisite_cycle_in_a_catalogue_is_reported(tmp_path):
+    text = """investments:
+  - {id: a, name_en: A, name_zh: 甲, category: people, scenario: 设备维修维护, tier: basic, capex_cny: 1,
+     life_years: 1, prerequisites: [b], effect_source: x, patch: [{op: set, path: name, value: x}]}
+  - {id: b, name_en: B, name_zh: 乙, category: people, scenario: 设备维修维护, tier: basic, capex_cny: 1,
+     life_years: 1, prerequisites: [a], effect_source: x, patch: [{op: set, path: name, value: x}]}
+"""
+    path = tmp_path / "cat.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError) as exc:
+        load_catalogue(path)
+    message = str(exc.value)
+    assert "cycle" in message and "prerequisites" in message and str(path) in message
+
+
+def test_unknown_scenario_and_negative_capex_are_reported(tmp_path):
+    text = """investments:
+  - {id: a, name_en: A, name_zh: 甲, category: people, scenario: teleportation, tier: basic, capex_cny: -5,
+     life_years: 1, effect_source: x, patch: [{op: set, path: name, value: x}]}
+"""
+    path = tmp_path / "cat.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError) as exc:
+        load_catalogue(path)
+    lines = str(exc.value).splitlines()
+    assert any("investments[0].scenario" in line for line in lines)
+    assert any("investments[0].capex_cny" in line and "-5" in line for line in lines)
+
+
+def test_with_runs_the_scenario_and_names_it():
+    result = runner.invoke(app, ["simulate", "--with", "smed", "--days", "2", "--reps", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"model": "precision_machining+smed"' in result.stdout

@@ -1,0 +1,142 @@
+"""The investment catalogue: loading it, ordering investments by prerequisites, applying them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+from pydantic import ValidationError
+
+from twin.plan.patch import PatchError, apply_patch
+from twin.sim.rng import Streams
+from twin.spec import Factory, SpecError, check_factory, data_dir
+from twin.spec.errors import Problem, format_path
+from twin.spec.investment import Catalogue, Investment
+from twin.spec.loader import line_of, load_yaml_as, validation_problems
+
+
+def default_catalogue_path() -> Path:
+    return data_dir("scenarios") / "investments.yaml"
+
+
+def load_catalogue(path: str | Path | None = None) -> Catalogue:
+    """Load and check a catalogue: unique ids, known prerequisites, no prerequisite cycles."""
+    path = Path(path) if path else default_catalogue_path()
+    catalogue, node = load_yaml_as(Catalogue, path)
+    problems: list[Problem] = []
+
+    def problem(loc: tuple, found: str, expected: str) -> None:
+        problems.append(Problem(str(path), format_path(loc), found, expected, line_of(node, loc)))
+
+    ids = [inv.id for inv in catalogue.investments]
+    graph = nx.DiGraph()
+    for i, inv in enumerate(catalogue.investments):
+        if ids.index(inv.id) != i:
+            problem(("investments", i, "id"), repr(inv.id), "an id used once")
+        graph.add_node(inv.id)
+        for j, pre in enumerate(inv.prerequisites):
+            if pre not in ids:
+                problem(("investments", i, "prerequisites", j), repr(pre), "an investment id")
+            graph.add_edge(pre, inv.id)
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        cycle = None
+    if cycle:
+        ring = " -> ".join([a for a, _ in cycle] + [cycle[0][0]])
+        problem(
+            ("investments", ids.index(cycle[0][1]), "prerequisites"), f"a cycle {ring}", "prerequisites without cycles"
+        )
+    if problems:
+        raise SpecError(problems)
+    return catalogue
+
+
+def order_investments(
+    catalogue: Catalogue, requested: list[str], already: list[str], where: str = "--with"
+) -> list[Investment]:
+    """The requested investments in an order that honours prerequisites; errors name what is missing."""
+    problems = []
+    unknown = [i for i in requested if i not in catalogue.ids]
+    for i in unknown:
+        problems.append(
+            Problem(where, "", f"unknown investment {i!r}", f"an id from the catalogue: {', '.join(catalogue.ids)}")
+        )
+    if problems:
+        raise SpecError(problems)
+    have = set(already) | set(requested)
+    for i in requested:
+        missing = [p for p in catalogue.get(i).prerequisites if p not in have]
+        if missing:
+            problems.append(
+                Problem(
+                    where,
+                    i,
+                    f"prerequisite {', '.join(missing)} not in the plant or the request",
+                    f"{i!r} together with {', '.join(missing)}",
+                )
+            )
+    if problems:
+        raise SpecError(problems)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(requested)
+    for i in requested:
+        for p in catalogue.get(i).prerequisites:
+            if p in requested:
+                graph.add_edge(p, i)
+    order = list(nx.lexicographical_topological_sort(graph, key=requested.index))
+    return [catalogue.get(i) for i in order if i not in already]
+
+
+def apply_investments(
+    factory: Factory,
+    investments: list[Investment],
+    factor: callable | None = None,
+    where: str = "--with",
+) -> Factory:
+    """The plant after the investments; ``factor(inv, i)`` samples uncertain effects (default: mean)."""
+    data = factory.model_dump(by_alias=True, exclude_none=True)
+    for inv in investments:
+        draw = (lambda i, inv=inv: _mean_factor(inv, i)) if factor is None else (lambda i, inv=inv: factor(inv, i))
+        try:
+            data = apply_patch(data, inv.patch, draw)
+        except PatchError as exc:
+            raise SpecError([Problem(where, inv.id, str(exc), "a patch that fits this model")]) from None
+        data["investments"] = [*data.get("investments", []), inv.id]
+    try:
+        patched = Factory.model_validate(data)
+    except ValidationError as exc:
+        names = ", ".join(i.id for i in investments)
+        raise SpecError(validation_problems(f"{factory.name} after {names}", exc, None)) from None
+    check_factory(patched, f"{factory.name} after {', '.join(i.id for i in investments)}")
+    return patched
+
+
+def _mean_factor(inv: Investment, i: int) -> float | None:
+    f = inv.patch[i].factor
+    return None if f is None else f.mean
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A plant with investments whose uncertain effects are drawn anew in each replication."""
+
+    base: Factory
+    investments: tuple[Investment, ...]
+
+    @property
+    def name(self) -> str:
+        return (
+            self.base.name if not self.investments else f"{self.base.name}+{'+'.join(i.id for i in self.investments)}"
+        )
+
+    def for_replication(self, seed: int, replication: int) -> Factory:
+        streams = Streams(seed, replication)
+
+        def factor(inv: Investment, i: int) -> float | None:
+            f = inv.patch[i].factor
+            return None if f is None else f.sampler(streams(f"effect/{inv.id}/{i}"))()
+
+        patched = apply_investments(self.base, list(self.investments), factor)
+        return patched.model_copy(update={"name": self.name})

@@ -1,0 +1,1 @@
+"""Capability profiles, the tier rubric and the gap to the next tier."""
