@@ -336,10 +336,9 @@ def test_schema_and_cross_reference_problems_are_reported_together(problems_of):
     ]
 
 
-# --- known gaps in the contract -------------------------------------------------------------------
+# --- problems found by testing, now fixed -------------------------------------------------------------
 
 
-@pytest.mark.xfail(reason="bug: problem lines wrap at the terminal width (80 columns when not a terminal)", strict=True)
 def test_problem_lines_do_not_wrap_on_a_narrow_terminal(workdir, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     (workdir / MODEL).write_text(VALID.replace("name: cell\n", "name: cell\ncolour: red\n"), encoding="utf-8")
@@ -350,21 +349,16 @@ def test_problem_lines_do_not_wrap_on_a_narrow_terminal(workdir, monkeypatch):
     ]
 
 
-@pytest.mark.xfail(reason="bug: loader drops path parts that equal a distribution name", strict=True)
 def test_unknown_key_spelled_like_a_distribution_is_reported_with_its_path(problems_of):
     [p] = problems_of(VALID.replace("name: cell\n", "name: cell\ngamma: 2\n"))
     assert (p.line, p.path, p.found) == (2, "gamma", "unknown key 'gamma'")
 
 
-@pytest.mark.xfail(reason="bug: a YAML key given twice is silently overwritten", strict=True)
 def test_key_given_twice_is_reported(problems_of):
     reported = problems_of(VALID.replace("buffer: 3", "buffer: 3\n    buffer: 30"))
     assert any(p.path == "stations[0].buffer" for p in reported)
 
 
-@pytest.mark.xfail(
-    reason="bug: validate accepts a calendar with no working time; simulate then fails as a usage error", strict=True
-)
 def test_calendar_without_working_time_is_reported(problems_of):
     calendar = (
         "calendar:\n  shifts: [{name: early, start: '06:00', hours: 1}]\n  breaks: [{start: '06:00', minutes: 60}]\n"
@@ -404,7 +398,6 @@ def test_bad_option_exits_2_with_a_message_and_writes_nothing(valid_model, optio
     assert not (valid_model.parent / RESULT).exists()
 
 
-@pytest.mark.xfail(reason="bug: --days inf is accepted and the simulation never ends", strict=True)
 def test_infinite_days_exit_2_instead_of_running_forever(valid_model):
     try:
         done = subprocess.run(
@@ -467,7 +460,6 @@ def test_out_on_failure_of_a_bad_model_leaves_an_existing_file_untouched(valid_m
     assert target.read_text(encoding="utf-8") == "old result\n"
 
 
-@pytest.mark.xfail(reason="bug: --out naming a folder ends in a traceback (IsADirectoryError)", strict=True)
 def test_out_naming_a_folder_exits_2_with_a_message(valid_model):
     folder = valid_model.parent / "results"
     folder.mkdir()

@@ -113,11 +113,11 @@ def calendars(draw):
 
 
 @st.composite
-def stations(draw, name: str):
+def stations(draw, name: str, failure_bases: tuple[str, ...]):
     station: dict = {"name": name, "machines": draw(st.integers(1, 3)), "buffer": draw(st.none() | st.integers(0, 5))}
     if draw(st.booleans()):
         station["failures"] = {
-            "basis": draw(st.sampled_from(("operating", "calendar"))),
+            "basis": draw(st.sampled_from(failure_bases)),
             "ttf_min": draw(distributions(30, 400)),
             "ttr_min": draw(distributions(1, 40)),
         }
@@ -178,32 +178,18 @@ def operator_pools(draw, station_list: list[dict], n_shifts: int):
     return [pool]
 
 
-def drop_batches_that_fill_forever(station_list: list[dict], product_list: list[dict]) -> None:
-    """Work around a known hang (see the xfail test below) so the properties can run at all."""
-    for station in station_list:
-        name = station["name"]
-        starts_here = any(p["routing"][0]["station"] == name for p in product_list)
-        arrives_mid_route = any(
-            p["routing"][0]["station"] != name and any(s["station"] == name for s in p["routing"]) for p in product_list
-        )
-        if starts_here and arrives_mid_route:
-            station.pop("batch", None)
-
-
 @st.composite
-def factories(draw) -> Factory:
+def factories(draw, failure_bases: tuple[str, ...] = ("operating", "calendar")) -> Factory:
     """A random small valid factory, validated like a loaded model file."""
     n_stations = draw(st.integers(1, 4))
     names = [f"s{k}" for k in range(n_stations)]
-    station_list = [draw(stations(name)) for name in names]
+    station_list = [draw(stations(name, failure_bases)) for name in names]
     policy = draw(st.sampled_from(("push", "conwip", "saturated")))
     release: dict = {"policy": policy}
     if policy == "conwip":
         release["cap"] = draw(st.integers(1, 10))
     product_names = [f"p{i}" for i in range(draw(st.integers(1, 3)))]
     product_list = [draw(products(p, names, needs_demand=policy != "saturated")) for p in product_names]
-    if policy == "saturated":
-        drop_batches_that_fill_forever(station_list, product_list)
     if draw(st.integers(0, 3)) == 0:
         k = draw(st.integers(0, n_stations - 1))
         station_list[k]["setup_matrix"] = {
@@ -225,6 +211,8 @@ def factories(draw) -> Factory:
 
 
 checkpoint_lists = st.lists(st.floats(0, 2000), min_size=1, max_size=4).map(sorted)
+OPERATING_FAILURES_ONLY = ("operating",)
+"""Until the bug of test_failure_found_after_a_snapshot_is_not_booked_as_negative_down_time is fixed."""
 
 # --- properties of one replication ----------------------------------------------------------
 
@@ -289,7 +277,11 @@ def test_every_unit_produced_at_a_station_is_good_scrapped_or_reworked(factory, 
 
 
 @PROPERTY_SETTINGS
-@given(factory=factories(), seed=st.integers(0, 2**32 - 1), checkpoints=checkpoint_lists)
+@given(
+    factory=factories(failure_bases=OPERATING_FAILURES_ONLY),
+    seed=st.integers(0, 2**32 - 1),
+    checkpoints=checkpoint_lists,
+)
 def test_running_sums_never_decrease(factory, seed, checkpoints):
     snaps = run(factory, seed, checkpoints)
     for (_, plant0, table0), (_, plant1, table1) in zip(snaps, snaps[1:], strict=False):
@@ -297,6 +289,42 @@ def test_running_sums_never_decrease(factory, seed, checkpoints):
         grew[PLANT["wip"]] = 0
         assert (grew >= 0).all(), dict(zip(PLANT_FIELDS, grew, strict=True))
         assert (table1 - table0 >= -1e-9).all()
+
+
+@PROPERTY_SETTINGS
+@given(
+    factory=factories(failure_bases=OPERATING_FAILURES_ONLY),
+    seed=st.integers(0, 2**32 - 1),
+    checkpoints=checkpoint_lists,
+)
+def test_taking_snapshots_does_not_change_the_run(factory, seed, checkpoints):
+    [(_, plant, table)] = run(factory, seed, checkpoints[-1:])
+    _, plant_observed, table_observed = run(factory, seed, checkpoints)[-1]
+    assert np.allclose(plant_observed, plant, rtol=1e-9, atol=1e-9)
+    assert np.allclose(table_observed, table, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.xfail(
+    reason="bug: a calendar-based failure that struck while the machine was idle and is found after a "
+    "snapshot is booked as negative down time (Machine._catch_up_failures)",
+    strict=True,
+)
+def test_failure_found_after_a_snapshot_is_not_booked_as_negative_down_time():
+    """Once this passes, let the properties above generate calendar-based failures again."""
+    factory = Factory.model_validate(
+        {
+            "name": "idle_mill",
+            "stations": [{"name": "mill", "failures": {"basis": "calendar", "ttf_min": 30, "ttr_min": 1}}],
+            "products": [
+                {"name": "p", "demand": {"interarrival_min": 4}, "routing": [{"station": "mill", "time_min": 1}]}
+            ],
+        }
+    )
+    # Parts arrive every 4 min and take 1; the failure strikes the idle mill at 30 and is found at 32.
+    [(_, _, unobserved)] = run(factory, 1, [33.0])
+    _, _, observed = run(factory, 1, [32.0, 33.0])[-1]
+    assert unobserved[0, STATION["down"]] == 1
+    assert observed[0, STATION["down"]] == 1
 
 
 # --- properties of a simulation study ---------------------------------------------------------
@@ -398,12 +426,6 @@ def test_station_at_exactly_planned_speed_has_oee_of_at_most_one():
     assert result.kpis["oee"].mean <= 1
 
 
-@pytest.mark.xfail(
-    reason="bug: Buffer.take_same draws from a never-starved source forever when the batch's product "
-    "does not start at that station",
-    raises=TimeoutError,
-    strict=True,
-)
 def test_batch_station_first_for_one_product_and_mid_route_for_another_does_not_hang():
     factory = Factory.model_validate(
         {

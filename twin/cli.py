@@ -38,8 +38,8 @@ ModelArg = Annotated[
 
 
 def _fail(exc: SpecError) -> None:
-    for problem in exc.problems:
-        err.print(str(problem), markup=False, highlight=False)
+    for problem in exc.problems:  # plain lines: a problem must never wrap at the terminal width
+        sys.stderr.write(f"{problem}\n")
     raise typer.Exit(2)
 
 
@@ -221,7 +221,9 @@ def _print_result(result: SimulationResult) -> None:
 def simulate_cmd(
     model: ModelArg = None,
     reps: Annotated[int | None, typer.Option("--reps", min=1, help="Replications (default from the model).")] = None,
-    days: Annotated[float | None, typer.Option("--days", min=0.01, help="Simulated days per replication.")] = None,
+    days: Annotated[
+        float | None, typer.Option("--days", min=0.01, max=3650, help="Simulated days per replication.")
+    ] = None,
     warmup: Annotated[str | None, typer.Option("--warmup", help="'auto' (MSER-5) or minutes.")] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed; same seed, same results.")] = 1,
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="Parallel worker processes.")] = 1,
@@ -233,6 +235,8 @@ def simulate_cmd(
     out_file: Annotated[Path | None, typer.Option("--out", help="Also write the JSON result to this file.")] = None,
 ) -> None:
     """Simulate a plant and print its KPIs with 95% confidence intervals. 仿真并输出KPI。"""
+    if out_file is not None and out_file.is_dir():
+        raise typer.BadParameter(f"{out_file} is a folder; give a file name", param_hint="--out")
     factory = _load(model)
     plant: Factory | Scenario = factory
     if with_:

@@ -108,7 +108,7 @@ def apply_investments(
         patched = Factory.model_validate(data)
     except ValidationError as exc:
         names = ", ".join(i.id for i in investments)
-        raise SpecError(validation_problems(f"{factory.name} after {names}", exc, None)) from None
+        raise SpecError(validation_problems(f"{factory.name} after {names}", exc, None, data)) from None
     check_factory(patched, f"{factory.name} after {', '.join(i.id for i in investments)}")
     return patched
 

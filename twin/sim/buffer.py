@@ -177,7 +177,9 @@ class Buffer:
                 self.taken += 1
                 entry[1].succeed()
                 picked.append(entry[0])
-        while self.source is not None and len(picked) < limit:
+        attempts = 4 * limit  # a source of several products may hand out others first
+        while self.source is not None and len(picked) < limit and attempts > 0 and route.steps[0].buffer is self:
+            attempts -= 1
             part = self.source()
             self.taken += 1
             if part.route is route:

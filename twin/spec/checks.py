@@ -27,6 +27,13 @@ def factory_findings(f: Factory) -> list[Finding]:
         if f.policies.release.policy != "saturated" and p.demand is None:
             out.append((("products", i, "demand"), "nothing", "demand (orders) unless policies.release is 'saturated'"))
     n_shifts = len(f.calendar.shifts) if f.calendar else 1
+    if f.calendar is not None:
+        from twin.sim.calendar import WorkCalendar  # late: the calendar arithmetic lives in the engine
+
+        try:
+            WorkCalendar(f.calendar)
+        except ValueError as exc:
+            out.append((("calendar",), str(exc), "shifts with working time left after breaks and planned stops"))
     served: dict[str, str] = {}
     for i, pool in enumerate(f.operators):
         for j, name in enumerate(pool.stations):

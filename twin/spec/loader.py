@@ -47,6 +47,23 @@ def resolve_model_path(model: str | Path | None) -> Path:
     raise SpecError([Problem(str(model), "", "no such file or shipped model", f"a YAML path or one of: {known}")])
 
 
+def _duplicate_keys(node: yaml.Node | None, loc: tuple = ()) -> list[tuple[tuple, str, int]]:
+    """(location, key, line) of every key given twice in one mapping; YAML would keep the last."""
+    out = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            name = getattr(key, "value", None)
+            if name in seen:
+                out.append(((*loc, name), name, key.start_mark.line + 1))
+            seen.add(name)
+            out += _duplicate_keys(value, (*loc, name))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            out += _duplicate_keys(item, (*loc, i))
+    return out
+
+
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """Parse a YAML file into data plus its node tree (for line numbers)."""
     try:
@@ -63,6 +80,14 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         line = mark.line + 1 if mark is not None else None
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise SpecError([Problem(str(path), "", f"malformed YAML ({what})", "valid YAML", line)]) from None
+    twice = _duplicate_keys(node)
+    if twice:
+        raise SpecError(
+            [
+                Problem(str(path), format_path(loc), f"key {key!r} given twice", "each key once", line)
+                for loc, key, line in twice
+            ]
+        )
     return data, node
 
 
@@ -114,15 +139,34 @@ def _found(err: dict[str, Any]) -> str:
     return _describe(err.get("input"))
 
 
-def _clean_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
-    """Drop pydantic's internal union tags and validator names from an error location."""
-    return tuple(p for p in loc if not (isinstance(p, str) and (p in DIST_NAMES or "[" in p)))
+def _clean_loc(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
+    """Drop pydantic's internal union tags and validator names from an error location.
+
+    A tag is recognised by walking the user's data: it is a distribution name standing where the
+    data holds a distribution (a mapping with that ``dist``, or a bare number), not a key.
+    """
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and "[" in part:
+            continue
+        if isinstance(part, str) and part in DIST_NAMES:
+            is_key = isinstance(data, dict) and part in data and data.get("dist") != part
+            if not is_key:
+                continue
+        out.append(part)
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            data = None
+    return tuple(out)
 
 
-def validation_problems(file: str, exc: ValidationError, node: yaml.Node | None) -> list[Problem]:
+def validation_problems(file: str, exc: ValidationError, node: yaml.Node | None, data: Any = None) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
-        loc = _clean_loc(tuple(err["loc"]))
+        loc = _clean_loc(tuple(err["loc"]), data)
         problems.append(Problem(file, format_path(loc), _found(err), _expected(err), line_of(node, loc)))
     return problems
 
@@ -150,4 +194,4 @@ def load_yaml_as(model: type[M], path: Path) -> tuple[M, yaml.Node | None]:
     try:
         return model.model_validate(data), node
     except ValidationError as exc:
-        raise SpecError(validation_problems(file, exc, node)) from None
+        raise SpecError(validation_problems(file, exc, node, data)) from None
