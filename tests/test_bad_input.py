@@ -17,7 +17,7 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
-from click.testing import Result
+from typer.testing import Result
 from typer.testing import CliRunner
 
 from twin.cli import app

@@ -194,3 +194,19 @@ def test_energy_per_unit_follows_power_by_state():
     r = simulate(build_factory(stations, [product]), days=2, reps=1, warmup=0)
     # Every 2 min: 1 min busy at 12 kW and 1 min idle at 3 kW.
     assert r.kpis["energy_kwh_per_unit"].mean == pytest.approx((12 + 3) / 60, rel=1e-3)
+
+
+@pytest.mark.parametrize("plant", ["precision_machining", "electronics_smt"])
+def test_littles_law_holds_on_the_reference_plants(plant):
+    """WIP = exit rate x mean flow time, replication by replication (both measured independently)."""
+    from twin import load_factory
+    from twin.kpi.stats import estimate
+
+    r = simulate(load_factory(plant), days=28, reps=4, warmup=7 * 1440, seed=31)
+    table = r.table()
+    exits_per_min = table["throughput_per_h"] / 60 / (1 - table["scrap_rate"])
+    relative_gap = estimate(list((table["wip"] - exits_per_min * table["flow_time_min"]) / table["wip"]))
+    # Units in process at the window's edges make single replications differ by a few per cent;
+    # the law says the expected gap is zero.
+    assert relative_gap.contains(0.0) and abs(relative_gap.mean) < 0.03, relative_gap
+    assert relative_gap.half_width < 0.1
