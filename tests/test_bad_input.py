@@ -17,8 +17,7 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
-from typer.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from twin.cli import app
 from twin.spec import shipped_models
