@@ -265,6 +265,109 @@ def test_infinite_or_nan_number_is_reported(problems_of, old, new, line, path, f
     assert p.expected == "a finite number"
 
 
+CALENDAR_AT = "stations:\n"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "path", "expected"),
+    [
+        ("buffer: 3", "buffer: 3\n    machines: two", 7, "stations[0].machines", "integer"),
+        (
+            "{dist: exponential, mean: 0.9}",
+            "{dist: uniform, low: 2, high: 1}",
+            15,
+            "products[0].routing[1].time_min",
+            "high",
+        ),
+        (
+            "{dist: exponential, mean: 0.9}",
+            "{dist: triangular, low: 1, mode: 3, high: 2}",
+            15,
+            "products[0].routing[1].time_min",
+            "mode",
+        ),
+        (
+            "{dist: exponential, mean: 0.9}",
+            "{dist: empirical, values: [0, 0]}",
+            15,
+            "products[0].routing[1].time_min",
+            "zero",
+        ),
+        ("time_min: 1}", "time_min: true}", 14, "products[0].routing[0].time_min", ""),
+        ("policy: saturated", "policy: pull", 3, "policies.release.policy", "'conwip'"),
+        (
+            "release: {policy: saturated}",
+            "release: {policy: saturated}\n  dispatch: random",
+            4,
+            "policies.dispatch",
+            "'edd'",
+        ),
+        ("name: saw", "name: band saw", 5, "stations[0].name", "pattern"),
+        (
+            CALENDAR_AT,
+            "calendar:\n  shifts: [{name: early, start: '25:00', hours: 8}]\n" + CALENDAR_AT,
+            5,
+            "calendar.shifts[0].start",
+            "pattern",
+        ),
+        (
+            CALENDAR_AT,
+            "calendar:\n  shifts:\n    - {name: early, start: '06:00', hours: 8}\n"
+            "    - {name: late, start: '13:00', hours: 8}\n" + CALENDAR_AT,
+            5,
+            "calendar",
+            "shifts overlap",
+        ),
+        (
+            "buffer: 3",
+            "buffer: 3\n    setup_matrix: {bracket: {plate: 5}}",
+            7,
+            "stations[0].setup_matrix.bracket.plate",
+            "a product name",
+        ),
+    ],
+    ids=[
+        "word-for-integer",
+        "uniform-high-below-low",
+        "triangular-mode-outside",
+        "empirical-all-zero",
+        "bool-for-time",
+        "unknown-release-policy",
+        "unknown-dispatch-rule",
+        "name-with-space",
+        "clock-25h",
+        "overlapping-shifts",
+        "setup-to-unknown-product",
+    ],
+)
+def test_other_bad_values_are_reported_at_their_field(problems_of, old, new, line, path, expected):
+    reported = problems_of(VALID.replace(old, new, 1))
+    assert (reported[0].line, reported[0].path) == (line, path)
+    assert expected in reported[0].expected
+
+
+def test_count_per_shift_not_matching_the_shifts_is_reported(problems_of):
+    [p] = problems_of(VALID + "operators:\n  - name: crew\n    count_per_shift: [1, 2]\n    stations: [saw]\n")
+    assert (p.line, p.path, p.found) == (18, "operators[0].count_per_shift", "2 counts")
+    assert p.expected == "1, one per shift"
+
+
+@pytest.mark.parametrize(("make", "what"), [("folder", "Is a directory"), ("latin-1", "utf-8")])
+def test_unreadable_model_file_is_reported(workdir, make, what):
+    if make == "folder":
+        (workdir / MODEL).mkdir()
+    else:
+        (workdir / MODEL).write_bytes("name: Zürich\n".encode("latin-1"))
+    for command in ("validate", "simulate"):
+        result = runner.invoke(app, [command, MODEL])
+        assert result.exit_code == 2
+        assert_no_traceback(result)
+        [p] = [parse(line) for line in result.stderr.splitlines()]
+        assert (p.file, p.line, p.path) == (MODEL, None, None)
+        assert p.found.startswith("an unreadable file (") and what in p.found
+        assert p.expected == "a UTF-8 YAML file"
+
+
 # --- cross-references ---------------------------------------------------------------------------
 
 

@@ -212,7 +212,9 @@ def factories(draw, failure_bases: tuple[str, ...] = ("operating", "calendar")) 
 
 checkpoint_lists = st.lists(st.floats(0, 2000), min_size=1, max_size=4).map(sorted)
 OPERATING_FAILURES_ONLY = ("operating",)
-"""Until the bug of test_failure_found_after_a_snapshot_is_not_booked_as_negative_down_time is fixed."""
+"""For properties of state times, until test_failure_found_after_a_snapshot_is_not_booked_as_negative_down_time
+passes: Hypothesis draws numbers found in the source code, so which examples it tries changes as the code
+changes, and a known bug must be kept out of the examples rather than be left to a lucky draw."""
 
 # --- properties of one replication ----------------------------------------------------------
 
@@ -258,7 +260,11 @@ def test_every_released_unit_is_finished_scrapped_or_still_in_process(factory, s
 
 
 @PROPERTY_SETTINGS
-@given(factory=factories(), seed=st.integers(0, 2**32 - 1), checkpoints=checkpoint_lists)
+@given(
+    factory=factories(failure_bases=OPERATING_FAILURES_ONLY),
+    seed=st.integers(0, 2**32 - 1),
+    checkpoints=checkpoint_lists,
+)
 def test_every_machine_minute_is_in_exactly_one_non_negative_state(factory, seed, checkpoints):
     for t, _, table in run(factory, seed, checkpoints):
         states = table[:, :N_STATES]
@@ -350,7 +356,7 @@ def ascending(*xs: float) -> bool:
 
 @settings(PROPERTY_SETTINGS, max_examples=30)
 @given(
-    factory=factories(),
+    factory=factories(failure_bases=OPERATING_FAILURES_ONLY),
     seed=st.integers(0, 2**32 - 1),
     days=st.floats(0.2, 1.2),
     warmup=st.sampled_from(("auto", 0.0, 60.0)),
@@ -367,7 +373,9 @@ def test_kpis_are_finite_or_undefined_and_ratios_lie_between_zero_and_one(factor
             assert not defined(plant[name]) or 0 <= plant[name] <= 1, (name, plant[name])
         if defined(plant["oee"]):
             assert ascending(0, plant["teep"], plant["oee"], plant["nee"], plant["effectiveness"])
-        assert plant["bottleneck_oee"] == rep.stations[rep.bottleneck]["oee"] or not defined(plant["bottleneck_oee"])
+        # one bottleneck for all replications: the station most often the bottleneck
+        bottleneck_oee = rep.stations[result.bottleneck]["oee"]
+        assert plant["bottleneck_oee"] == bottleneck_oee or not defined(plant["bottleneck_oee"])
         for kpis in rep.stations.values():
             for name in STATION_RATIOS_UP_TO_ONE:
                 assert not defined(kpis[name]) or 0 <= kpis[name] <= 1, (name, kpis[name])

@@ -78,25 +78,30 @@ def test_leading_plant_has_no_gap_and_tiers_are_ordered():
 
 # What each step up adds, and the KPIs its mechanisms must move (sign: +1 up, -1 down).
 STEP_EFFECTS = {
-    # orders reach the floor within the hour; SMED; SPC corrects drifts; andon/EAM
+    # orders reach the floor within the hour (MES, ERP-MES); SMED; SPC corrects drifts; andon/EAM
     "precision_machining_advanced": {
         "lead_time_min": -1,
-        "on_time_rate": +1,
         "scrap_rate": -1,
         "first_pass_yield": +1,
-        "unit_cost_cny": -1,
+        "availability": +1,
         "milling.setup_share": -1,
     },
-    # predictive maintenance; EMS switch-off; robot loading frees machinists
+    # APS with CONWIP; predictive maintenance; EMS switch-off; robot loading frees machinists
     "precision_machining_excellent": {
+        "wip": -1,
         "energy_kwh_per_unit": -1,
         "unit_cost_cny": -1,
         "labour_productivity": +1,
-        "availability": +1,
         "milling.down_share": -1,
     },
-    # AI process control; set-up-aware sequencing everywhere
-    "precision_machining_leading": {"scrap_rate": -1, "first_pass_yield": +1, "grinding.setup_share": -1},
+    # AI process control; set-up-aware sequencing everywhere; 5-min switch-off; better detectors
+    "precision_machining_leading": {
+        "scrap_rate": -1,
+        "first_pass_yield": +1,
+        "energy_kwh_per_unit": -1,
+        "availability": +1,
+        "grinding.setup_share": -1,
+    },
 }
 
 

@@ -35,7 +35,7 @@ class InfoNetwork:
                 itf: Interface = info.interface(flow, a, b)
                 key = f"info/{flow}/{i}/{a}-{b}"
                 uniform = uniform_sampler(streams(key + "/events"))
-                outage = itf.outage_min.__float__()
+                outage = float(itf.outage_min)
                 latency = itf.latency_min.sampler(streams(key + "/latency"))
                 edges.append(_Edge(itf, latency, uniform, lambda u=uniform, m=outage: -m * math.log(1 - u())))
             self.paths[flow] = edges

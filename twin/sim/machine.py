@@ -361,12 +361,15 @@ class Machine:
         now = self.env.now
         while self.fail_clock <= self._work_clock(now):
             strike = self.fail_clock if self.cal is None else self.cal.time_at_work(self.fail_clock)
-            idle_state = self.state
-            self.set_state(DOWN, at=max(strike, self.since))
-            self.failures += 1
             end = self._until(strike, self.ttr())
+            self.failures += 1
             self.repair_min += self._work_clock(end) - self._work_clock(strike)
             self.fail_clock = self._work_clock(end) + self.ttf()
+            start = max(strike, self.since)
+            if end <= start:  # struck and repaired within time already accounted (e.g. while blocked)
+                continue
+            idle_state = self.state
+            self.set_state(DOWN, at=start)
             if end > now:
                 yield self.env.timeout(end - now)
                 return

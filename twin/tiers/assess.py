@@ -24,6 +24,18 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
     return rubric
 
 
+CHOICES = ("scheduling", "maintenance", "inspection", "energy", "material")
+"""Profile attributes a check tests with ``<name>_in: [allowed values]``."""
+
+
+def _choice(check: Check, p: Profile) -> tuple[str, list[str], str]:
+    for name in CHOICES:
+        allowed = getattr(check, f"{name}_in")
+        if allowed is not None:
+            return name, allowed, getattr(p, name)
+    raise AssertionError("a check always has one test")
+
+
 def check_passes(check: Check, p: Profile) -> bool:
     if check.networked_share_min is not None:
         return p.networked_share >= check.networked_share_min
@@ -37,17 +49,8 @@ def check_passes(check: Check, p: Profile) -> bool:
         return p.cmmm_level >= check.cmmm_min
     if check.scenarios_min is not None:
         return len(p.scenarios) >= check.scenarios_min
-    for name, value in (
-        ("scheduling_in", p.scheduling),
-        ("maintenance_in", p.maintenance),
-        ("inspection_in", p.inspection),
-        ("energy_in", p.energy),
-        ("material_in", p.material),
-    ):
-        allowed = getattr(check, name)
-        if allowed is not None:
-            return value in allowed
-    raise AssertionError("a check always has one test")
+    _, allowed, value = _choice(check, p)
+    return value in allowed
 
 
 def describe_gap(check: Check, p: Profile) -> str:
@@ -64,17 +67,8 @@ def describe_gap(check: Check, p: Profile) -> str:
         return f"CMMM level >= {check.cmmm_min} (estimated now {p.cmmm_level})"
     if check.scenarios_min is not None:
         return f">= {check.scenarios_min} typical scenarios implemented (now {len(p.scenarios)})"
-    for name, value in (
-        ("scheduling_in", p.scheduling),
-        ("maintenance_in", p.maintenance),
-        ("inspection_in", p.inspection),
-        ("energy_in", p.energy),
-        ("material_in", p.material),
-    ):
-        allowed = getattr(check, name)
-        if allowed is not None:
-            return f"{name.removesuffix('_in')} one of {', '.join(allowed)} (now {value})"
-    raise AssertionError("a check always has one test")
+    name, allowed, value = _choice(check, p)
+    return f"{name} one of {', '.join(allowed)} (now {value})"
 
 
 @dataclass
