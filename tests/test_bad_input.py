@@ -14,7 +14,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from textwrap import dedent
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -87,7 +86,7 @@ def problems_of(request: pytest.FixtureRequest, workdir: Path):
     """Write a model file, run ``twin validate`` or ``twin simulate --out`` on it, return its problems."""
 
     def run(text: str) -> list[Reported]:
-        (workdir / MODEL).write_text(dedent(text), encoding="utf-8")
+        (workdir / MODEL).write_text(text, encoding="utf-8")
         args = [request.param, MODEL]
         if request.param == "simulate":
             args += ["--days", "0.1", "--reps", "1", "--out", RESULT]
@@ -457,8 +456,9 @@ def test_unknown_key_spelled_like_a_distribution_is_reported_with_its_path(probl
 
 
 def test_key_given_twice_is_reported(problems_of):
-    reported = problems_of(VALID.replace("buffer: 3", "buffer: 3\n    buffer: 30"))
-    assert any(p.path == "stations[0].buffer" for p in reported)
+    [p] = problems_of(VALID.replace("buffer: 3", "buffer: 3\n    buffer: 30"))
+    assert (p.line, p.path) == (7, "stations[0].buffer")
+    assert "twice" in p.found
 
 
 def test_calendar_without_working_time_is_reported(problems_of):
@@ -466,7 +466,8 @@ def test_calendar_without_working_time_is_reported(problems_of):
         "calendar:\n  shifts: [{name: early, start: '06:00', hours: 1}]\n  breaks: [{start: '06:00', minutes: 60}]\n"
     )
     [p] = problems_of(VALID.replace("stations:\n", calendar + "stations:\n", 1))
-    assert p.path is not None and p.path.startswith("calendar")
+    assert (p.line, p.path) == (5, "calendar")
+    assert "working time" in p.expected
 
 
 # --- command-line options -----------------------------------------------------------------------
@@ -582,7 +583,8 @@ def test_real_process_prints_one_line_and_exits_2_without_traceback(workdir):
         text=True,
         timeout=60,
         cwd=workdir,
-        env={**os.environ, "COLUMNS": "1000"},
+        stdin=subprocess.DEVNULL,
+        env={k: v for k, v in os.environ.items() if k != "COLUMNS"},  # not a terminal: 80 columns
     )
     assert done.returncode == 2
     assert done.stdout == ""

@@ -101,7 +101,8 @@ class WorkCalendar:
         """Time at which ``work`` minutes of working time, started at ``t``, are done."""
         if work <= 0:
             return t
-        return self.time_at_work(self.work_clock(t) + work)
+        # max: a work amount below float resolution of the clock must not move time backwards
+        return max(t, self.time_at_work(self.work_clock(t) + work))
 
     def next_work(self, t: float) -> float:
         """Earliest working instant at or after ``t``."""
