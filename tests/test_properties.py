@@ -212,7 +212,7 @@ def factories(draw, failure_bases: tuple[str, ...] = ("operating", "calendar")) 
 
 checkpoint_lists = st.lists(st.floats(0, 2000), min_size=1, max_size=4).map(sorted)
 OPERATING_FAILURES_ONLY = ("operating",)
-"""For properties of state times, until test_failure_found_after_a_snapshot_is_not_booked_as_negative_down_time
+"""For the snapshot property, until test_failure_of_an_idle_machine_keeps_its_down_time_whatever_the_snapshots
 passes: Hypothesis draws numbers found in the source code, so which examples it tries changes as the code
 changes, and a known bug must be kept out of the examples rather than be left to a lucky draw."""
 
@@ -230,6 +230,9 @@ def time_limit(seconds: float) -> Iterator[None]:
     def give_up(signum, frame):
         raise TimeoutError(f"still running after {seconds} s")
 
+    if not hasattr(signal, "SIGALRM"):  # Windows: no guard
+        yield
+        return
     previous = signal.signal(signal.SIGALRM, give_up)
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
     try:
@@ -260,11 +263,7 @@ def test_every_released_unit_is_finished_scrapped_or_still_in_process(factory, s
 
 
 @PROPERTY_SETTINGS
-@given(
-    factory=factories(failure_bases=OPERATING_FAILURES_ONLY),
-    seed=st.integers(0, 2**32 - 1),
-    checkpoints=checkpoint_lists,
-)
+@given(factory=factories(), seed=st.integers(0, 2**32 - 1), checkpoints=checkpoint_lists)
 def test_every_machine_minute_is_in_exactly_one_non_negative_state(factory, seed, checkpoints):
     for t, _, table in run(factory, seed, checkpoints):
         states = table[:, :N_STATES]
@@ -283,11 +282,7 @@ def test_every_unit_produced_at_a_station_is_good_scrapped_or_reworked(factory, 
 
 
 @PROPERTY_SETTINGS
-@given(
-    factory=factories(failure_bases=OPERATING_FAILURES_ONLY),
-    seed=st.integers(0, 2**32 - 1),
-    checkpoints=checkpoint_lists,
-)
+@given(factory=factories(), seed=st.integers(0, 2**32 - 1), checkpoints=checkpoint_lists)
 def test_running_sums_never_decrease(factory, seed, checkpoints):
     snaps = run(factory, seed, checkpoints)
     for (_, plant0, table0), (_, plant1, table1) in zip(snaps, snaps[1:], strict=False):
@@ -311,11 +306,12 @@ def test_taking_snapshots_does_not_change_the_run(factory, seed, checkpoints):
 
 
 @pytest.mark.xfail(
-    reason="bug: a calendar-based failure that struck while the machine was idle and is found after a "
-    "snapshot is booked as negative down time (Machine._catch_up_failures)",
+    reason="bug: a calendar-based failure that strikes an idle machine and is repaired before the machine "
+    "wakes up loses its down time (it was booked as negative down time before bd3ff96) when a snapshot "
+    "falls between the strike and the wake-up, so taking snapshots changes the results",
     strict=True,
 )
-def test_failure_found_after_a_snapshot_is_not_booked_as_negative_down_time():
+def test_failure_of_an_idle_machine_keeps_its_down_time_whatever_the_snapshots():
     """Once this passes, let the properties above generate calendar-based failures again."""
     factory = Factory.model_validate(
         {
@@ -331,6 +327,27 @@ def test_failure_found_after_a_snapshot_is_not_booked_as_negative_down_time():
     _, _, observed = run(factory, 1, [32.0, 33.0])[-1]
     assert unobserved[0, STATION["down"]] == 1
     assert observed[0, STATION["down"]] == 1
+    assert np.allclose(observed, unobserved)
+
+
+def test_work_too_short_for_the_clock_started_off_shift_never_ends_in_the_past():
+    """Found by the properties above: this ended in SimPy's 'Negative delay' error."""
+    factory = Factory.model_validate(
+        {
+            "name": "tiny_step",
+            "calendar": {"shifts": [{"name": "early", "start": "00:00", "hours": 3}], "days_per_week": 1},
+            "stations": [{"name": "saw"}],
+            "products": [
+                {
+                    "name": "p",
+                    "demand": {"plan": [{"at_min": 181, "qty": 1}]},
+                    "routing": [{"station": "saw", "time_min": {"dist": "empirical", "values": [1e-20]}}],
+                }
+            ],
+        }
+    )
+    [(_, plant, _)] = run(factory, 1, [11000.0])
+    assert plant[PLANT["finished"]] == 1
 
 
 # --- properties of a simulation study ---------------------------------------------------------
@@ -356,7 +373,7 @@ def ascending(*xs: float) -> bool:
 
 @settings(PROPERTY_SETTINGS, max_examples=30)
 @given(
-    factory=factories(failure_bases=OPERATING_FAILURES_ONLY),
+    factory=factories(),
     seed=st.integers(0, 2**32 - 1),
     days=st.floats(0.2, 1.2),
     warmup=st.sampled_from(("auto", 0.0, 60.0)),
