@@ -16,7 +16,7 @@ from rich.table import Table
 from twin.kpi.definitions import PLANT_KPIS
 from twin.plan.investments import Scenario, load_catalogue, order_investments
 from twin.plan.presets import load_model, model_names
-from twin.run.experiment import SimulationResult, simulate
+from twin.run.experiment import OptionError, SimulationResult, simulate
 from twin.run.files import write_atomic
 from twin.spec import Factory, SpecError
 from twin.spec.investment import TIER_ZH
@@ -250,7 +250,7 @@ def simulate_cmd(
     progress = _LazyProgress(f"simulating {factory.name}", enabled=err.is_terminal)
     try:
         result = simulate(plant, days=days, reps=reps, warmup=_warmup(warmup), seed=seed, jobs=jobs, progress=progress)
-    except ValueError as exc:
+    except OptionError as exc:
         progress.close()
         raise typer.BadParameter(str(exc)) from None
     progress.close()

@@ -29,6 +29,10 @@ Progress = Callable[[float], None]
 Warmup = Literal["auto"] | float
 
 
+class OptionError(ValueError):
+    """A run option that does not fit the model (e.g. a warm-up beyond the horizon)."""
+
+
 def checkpoint_times(horizon: float, warmup: Warmup) -> list[float]:
     """Evenly spaced snapshot times from 0 to the horizon, plus a fixed warm-up end if given."""
     times = {horizon * i / N_CHECKPOINTS for i in range(N_CHECKPOINTS + 1)}
@@ -173,7 +177,7 @@ def simulate(
     warmup = factory.run.warmup if warmup is None else warmup
     horizon = days * 1440.0
     if warmup != "auto" and not 0 <= float(warmup) < horizon:
-        raise ValueError(f"warm-up {warmup} min must lie within the horizon of {horizon:g} min")
+        raise OptionError(f"warm-up {warmup} min must lie within the horizon of {horizon:g} min")
     checkpoints = checkpoint_times(horizon, warmup)
     models = replication_models(model, seed, reps)
     snapshots = run_snapshots(models, checkpoints=checkpoints, seed=seed, jobs=jobs, progress=progress)
