@@ -19,6 +19,7 @@ from twin.plan.presets import load_model, model_names
 from twin.run.experiment import OptionError, SimulationResult, simulate
 from twin.run.files import write_atomic
 from twin.spec import Factory, SpecError
+from twin.spec.information import SYSTEMS_ZH
 from twin.spec.investment import TIER_ZH
 from twin.tiers.assess import assess, load_rubric
 
@@ -110,6 +111,8 @@ def assess_cmd(
     out.print(
         f"[bold]{factory.name}[/]: meets [bold]{result.tier}[/] {TIER_ZH[result.tier]} (indicative self-assessment)"
     )
+    systems = ", ".join(f"{name} {SYSTEMS_ZH[name]}" for name in result.profile.systems) or "none 无"
+    out.print(f"systems 系统: {systems}; networked machines 联网率 {result.profile.networked_share:.0%}")
     table = Table(title="Criteria 评价项", title_justify="left")
     for col in ("tier", "element 要素", "criterion", "指标", "met"):
         table.add_column(col)
