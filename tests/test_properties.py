@@ -22,6 +22,7 @@ from twin.kpi.definitions import PLANT_KPIS, STATION_KPIS
 from twin.run.experiment import simulate
 from twin.sim.engine import PLANT_FIELDS, STATION_FIELDS, Layout, Simulation
 from twin.spec import check_factory
+from twin.spec.distributions import DIST_NAMES
 from twin.spec.factory import Factory
 
 N_STATES = 8
@@ -43,22 +44,7 @@ STATION = {name: i for i, name in enumerate(STATION_FIELDS)}
 def distributions(draw, lo: float, hi: float):
     """Any supported distribution with a mean in about [lo, hi] (a bare number is deterministic)."""
     mean = draw(st.floats(lo, hi))
-    kind = draw(
-        st.sampled_from(
-            (
-                "number",
-                "deterministic",
-                "exponential",
-                "uniform",
-                "triangular",
-                "normal",
-                "lognormal",
-                "gamma",
-                "weibull",
-                "empirical",
-            )
-        )
-    )
+    kind = draw(st.sampled_from(("number", *DIST_NAMES)))
     if kind == "number":
         return mean
     if kind == "deterministic":

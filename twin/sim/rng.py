@@ -11,6 +11,8 @@ import hashlib
 
 import numpy as np
 
+from twin.spec.distributions import Sampler, blocks
+
 
 def _key_words(key: str) -> tuple[int, int]:
     digest = hashlib.sha256(key.encode("utf-8")).digest()
@@ -29,11 +31,6 @@ class Streams:
         return np.random.Generator(np.random.PCG64(ss))
 
 
-def uniform_sampler(rng: np.random.Generator, block: int = 256):
-    """Fast draws of U(0, 1) from ``rng``, fetched in blocks."""
-
-    def blocks():
-        while True:
-            yield from rng.random(block).tolist()
-
-    return blocks().__next__
+def uniform_sampler(rng: np.random.Generator) -> Sampler:
+    """Fast draws of U(0, 1) from ``rng``, fetched in blocks like every other sampler."""
+    return blocks(rng.random).__next__

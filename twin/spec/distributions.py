@@ -23,7 +23,8 @@ Sampler = Callable[[], float]
 _BLOCK = 256
 
 
-def _blocks(draw: Callable[[int], np.ndarray]) -> Iterator[float]:
+def blocks(draw: Callable[[int], np.ndarray]) -> Iterator[float]:
+    """Endless draws, fetched ``_BLOCK`` at a time (the sequence does not depend on the block size)."""
     while True:
         yield from draw(_BLOCK).tolist()
 
@@ -54,7 +55,7 @@ class Exponential(Sourced):
 
     def sampler(self, rng: np.random.Generator) -> Sampler:
         mean = self.mean
-        return _blocks(lambda n: rng.exponential(mean, n)).__next__
+        return blocks(lambda n: rng.exponential(mean, n)).__next__
 
 
 class Uniform(Sourced):
@@ -78,7 +79,7 @@ class Uniform(Sourced):
 
     def sampler(self, rng: np.random.Generator) -> Sampler:
         lo, hi = self.low, self.high
-        return _blocks(lambda n: rng.uniform(lo, hi, n)).__next__
+        return blocks(lambda n: rng.uniform(lo, hi, n)).__next__
 
 
 class Triangular(Sourced):
@@ -104,7 +105,7 @@ class Triangular(Sourced):
 
     def sampler(self, rng: np.random.Generator) -> Sampler:
         a, c, b = self.low, self.mode, self.high
-        return _blocks(lambda n: rng.triangular(a, c, b, n)).__next__
+        return blocks(lambda n: rng.triangular(a, c, b, n)).__next__
 
 
 class Normal(Sourced):
@@ -129,7 +130,7 @@ class Normal(Sourced):
                 bad = x < 0
             return x
 
-        return _blocks(draw).__next__
+        return blocks(draw).__next__
 
 
 class Lognormal(Sourced):
@@ -144,7 +145,7 @@ class Lognormal(Sourced):
     def sampler(self, rng: np.random.Generator) -> Sampler:
         sigma2 = math.log1p(self.cv**2)
         mu, sigma = math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2)
-        return _blocks(lambda n: rng.lognormal(mu, sigma, n)).__next__
+        return blocks(lambda n: rng.lognormal(mu, sigma, n)).__next__
 
 
 class Gamma(Sourced):
@@ -159,7 +160,7 @@ class Gamma(Sourced):
     def sampler(self, rng: np.random.Generator) -> Sampler:
         shape = 1 / self.cv**2
         scale = self.mean / shape
-        return _blocks(lambda n: rng.gamma(shape, scale, n)).__next__
+        return blocks(lambda n: rng.gamma(shape, scale, n)).__next__
 
 
 class Weibull(Sourced):
@@ -180,7 +181,7 @@ class Weibull(Sourced):
 
     def sampler(self, rng: np.random.Generator) -> Sampler:
         k, scale = self.shape, self.scale
-        return _blocks(lambda n: scale * rng.weibull(k, n)).__next__
+        return blocks(lambda n: scale * rng.weibull(k, n)).__next__
 
 
 class Empirical(Sourced):
@@ -206,7 +207,7 @@ class Empirical(Sourced):
 
     def sampler(self, rng: np.random.Generator) -> Sampler:
         values = np.asarray(self.values, dtype=float)
-        return _blocks(lambda n: rng.choice(values, n)).__next__
+        return blocks(lambda n: rng.choice(values, n)).__next__
 
 
 DIST_NAMES = (

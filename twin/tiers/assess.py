@@ -28,47 +28,45 @@ CHOICES = ("scheduling", "maintenance", "inspection", "energy", "material")
 """Profile attributes a check tests with ``<name>_in: [allowed values]``."""
 
 
-def _choice(check: Check, p: Profile) -> tuple[str, list[str], str]:
+def _evaluate(check: Check, p: Profile) -> tuple[bool, str]:
+    """Whether the profile passes the check, and the requirement in words with what the plant has now."""
+    if check.networked_share_min is not None:
+        return (
+            p.networked_share >= check.networked_share_min,
+            f"networked machines >= {check.networked_share_min:.0%} (now {p.networked_share:.0%})",
+        )
+    if check.system is not None:
+        return check.system in p.systems, f"system {check.system} (now: {', '.join(p.systems) or 'none'})"
+    if check.flow is not None:
+        now = p.flow_modes.get(check.flow, "none")
+        return MODES.index(now) >= MODES.index(check.mode), f"{check.flow} flow at least {check.mode} (now {now})"
+    if check.ai_share_min is not None:
+        return (
+            p.ai_share >= check.ai_share_min,
+            f"AI in >= {check.ai_share_min:.0%} of implemented scenarios (now {p.ai_share:.0%})",
+        )
+    if check.cmmm_min is not None:
+        return p.cmmm_level >= check.cmmm_min, f"CMMM level >= {check.cmmm_min} (estimated now {p.cmmm_level})"
+    if check.scenarios_min is not None:
+        return (
+            len(p.scenarios) >= check.scenarios_min,
+            f">= {check.scenarios_min} typical scenarios implemented (now {len(p.scenarios)})",
+        )
     for name in CHOICES:
         allowed = getattr(check, f"{name}_in")
         if allowed is not None:
-            return name, allowed, getattr(p, name)
+            value = getattr(p, name)
+            return value in allowed, f"{name} one of {', '.join(allowed)} (now {value})"
     raise AssertionError("a check always has one test")
 
 
 def check_passes(check: Check, p: Profile) -> bool:
-    if check.networked_share_min is not None:
-        return p.networked_share >= check.networked_share_min
-    if check.system is not None:
-        return check.system in p.systems
-    if check.flow is not None:
-        return MODES.index(p.flow_modes.get(check.flow, "none")) >= MODES.index(check.mode)
-    if check.ai_share_min is not None:
-        return p.ai_share >= check.ai_share_min
-    if check.cmmm_min is not None:
-        return p.cmmm_level >= check.cmmm_min
-    if check.scenarios_min is not None:
-        return len(p.scenarios) >= check.scenarios_min
-    _, allowed, value = _choice(check, p)
-    return value in allowed
+    return _evaluate(check, p)[0]
 
 
 def describe_gap(check: Check, p: Profile) -> str:
     """What is missing, in words: the requirement and what the plant has now."""
-    if check.networked_share_min is not None:
-        return f"networked machines >= {check.networked_share_min:.0%} (now {p.networked_share:.0%})"
-    if check.system is not None:
-        return f"system {check.system} (now: {', '.join(p.systems) or 'none'})"
-    if check.flow is not None:
-        return f"{check.flow} flow at least {check.mode} (now {p.flow_modes.get(check.flow, 'none')})"
-    if check.ai_share_min is not None:
-        return f"AI in >= {check.ai_share_min:.0%} of implemented scenarios (now {p.ai_share:.0%})"
-    if check.cmmm_min is not None:
-        return f"CMMM level >= {check.cmmm_min} (estimated now {p.cmmm_level})"
-    if check.scenarios_min is not None:
-        return f">= {check.scenarios_min} typical scenarios implemented (now {len(p.scenarios)})"
-    name, allowed, value = _choice(check, p)
-    return f"{name} one of {', '.join(allowed)} (now {value})"
+    return _evaluate(check, p)[1]
 
 
 @dataclass
