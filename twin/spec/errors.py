@@ -38,3 +38,7 @@ def format_path(loc: tuple[str | int, ...]) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
+
+
+class RunError(Exception):
+    """A run that stopped for a reason the user can act on (e.g. an exploding event count); one line."""
