@@ -426,10 +426,6 @@ def test_several_cross_reference_problems_are_reported_one_line_each(problems_of
     ]
 
 
-@pytest.mark.xfail(
-    reason="bug: cross-reference problems are only checked once the schema is valid, so they are not reported",
-    strict=True,
-)
 def test_schema_and_cross_reference_problems_are_reported_together(problems_of):
     reported = problems_of(VALID.replace("buffer: 3", "buffer: -2") + "      - {station: lathe, time_min: 2}\n")
     assert sorted((p.line, p.path) for p in reported) == [

@@ -230,8 +230,8 @@ def test_true_or_false_is_not_a_number(workdir, old, new, path):
     ("old", "new", "path", "expected"),
     [
         (
-            "  - name: saw\n",
-            "  - name: band saw\n",
+            "name: saw",
+            "name: band saw",
             "stations[0].name",
             "a name of letters (any script), digits, '_', '.' or '-', without spaces",
         ),
@@ -248,7 +248,7 @@ def test_true_or_false_is_not_a_number(workdir, old, new, path):
     ids=["space-in-name", "empty-list", "word-for-number", "word-for-boolean", "unknown-choice"],
 )
 def test_messages_say_what_is_expected_in_plain_words(workdir, old, new, path, expected):
-    [(_, got, _, said)] = validate(workdir, VALID.replace(old, new))
+    (_, got, _, said), *_ = validate(workdir, VALID.replace(old, new, 1))
     assert (got, said) == (path, expected)
     assert "should" not in said and "pattern" not in said
 
@@ -302,3 +302,66 @@ def test_a_station_at_nominal_speed_with_a_wide_normal_time_is_fully_effective()
     est = r.kpis["effectiveness"]
     assert est.contains(1.0), (est.lo, est.hi)
     assert est.half_width < 0.02
+
+
+# --- checks a careful planner would make ------------------------------------------------------------
+
+
+def test_presets_load_wherever_a_model_is_accepted():
+    plant = twin.load_factory("precision_machining_excellent")
+    assert plant.name == "precision_machining_excellent"
+    assert "mes" in plant.investments
+
+
+def test_an_unknown_investment_in_a_model_is_refused(workdir):
+    [(line, path, found, expected)] = validate(workdir, VALID + "investments: [mes, teleporter]\n")
+    assert (line, path, found) == (16, "investments[1]", "'teleporter'")
+    assert expected.startswith("an investment of the catalogue: ") and "mes" in expected
+
+
+def test_a_tariff_start_given_twice_is_refused(workdir):
+    tariff = "energy:\n  tariff:\n"
+    tariff += "    - {start: '08:00', price_cny_per_kwh: 1}\n    - {start: '08:00', price_cny_per_kwh: 2}\n"
+    [(line, path, found, expected)] = validate(workdir, VALID + tariff)
+    assert (line, path, found, expected) == (
+        19,
+        "energy.tariff[1].start",
+        "'08:00' a second time",
+        "each start time once",
+    )
+
+
+CALENDAR = "calendar:\n  days_per_week: 5\n  shifts: [{name: day, start: '08:00', hours: 8}]\n"
+
+
+@pytest.mark.parametrize(
+    ("extra", "path", "found"),
+    [
+        ("  - name: lathe\n", "stations[2]", "station 'lathe' on no routing"),
+        (CALENDAR + "  breaks: [{start: '20:00', minutes: 30}]\n", "calendar.breaks[0]", "a break at 20:00 outside"),
+        (
+            CALENDAR + "  planned_downtime: [{day: 6, start: '09:00', minutes: 60}]\n",
+            "calendar.planned_downtime[0]",
+            "a planned stop on a day off",
+        ),
+    ],
+    ids=["station-on-no-routing", "break-outside-shifts", "planned-stop-on-day-off"],
+)
+def test_slips_that_still_run_are_warned_about(workdir, extra, path, found):
+    text = VALID.replace("products:\n", extra + "products:\n") if extra.startswith("  - name") else VALID + extra
+    factory = accepted(workdir, text)
+    [warning] = factory.warnings
+    assert (warning.file, warning.path) == (MODEL, path)
+    assert warning.found.startswith(found)
+    assert warning.line is not None
+
+
+def test_breaks_and_stops_inside_shifts_raise_no_warning(workdir):
+    calendar = CALENDAR + "  breaks: [{start: '12:00', minutes: 30}]\n"
+    calendar += "  planned_downtime: [{day: 4, start: '15:00', minutes: 60}]\n"
+    assert accepted(workdir, VALID + calendar).warnings == ()
+
+
+@pytest.mark.parametrize("name", ["precision_machining", "electronics_smt"])
+def test_shipped_plants_load_without_warnings(name):
+    assert twin.load_factory(name).warnings == ()

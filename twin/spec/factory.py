@@ -8,12 +8,22 @@ naming products) are checked in :mod:`twin.spec.checks` so each problem gets its
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from twin.spec.base import Bool, Float, Int, Sourced, Spec
 from twin.spec.distributions import Distribution
+from twin.spec.errors import Problem
 from twin.spec.information import Information
 
 MAX_DAYS = 3650
@@ -367,6 +377,18 @@ class Factory(Sourced):
                 raise ValueError(f"name {item.name!r} is used twice")
             seen.add(item.name)
         return items
+
+    _warnings: tuple[Problem, ...] = PrivateAttr(default=())
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """What loading found legal but most likely a slip, one line each (empty for a model built in code)."""
+        return self._warnings
+
+    def with_warnings(self, warnings: Iterable[Problem]) -> Factory:
+        copy = self.model_copy()
+        copy._warnings = tuple(warnings)
+        return copy
 
     def station(self, name: str) -> Station:
         return next(s for s in self.stations if s.name == name)

@@ -384,8 +384,8 @@ def _non_finite_problems(file: str, data: Any, node: yaml.Node | None, loc: tupl
     return []
 
 
-def load_yaml_as(model: type[M], path: Path) -> tuple[M, yaml.Node | None]:
-    """Parse and validate one YAML file as ``model``; raise :class:`SpecError` with every problem."""
+def read_mapping(path: Path) -> tuple[dict, yaml.Node | None]:
+    """A YAML file whose top level is a mapping with finite numbers, plus its node tree."""
     data, node = read_yaml(path)
     file = str(path)
     if not isinstance(data, dict):
@@ -393,7 +393,13 @@ def load_yaml_as(model: type[M], path: Path) -> tuple[M, yaml.Node | None]:
     problems = _non_finite_problems(file, data, node)
     if problems:
         raise SpecError(problems)
+    return data, node
+
+
+def load_yaml_as(model: type[M], path: Path) -> tuple[M, yaml.Node | None]:
+    """Parse and validate one YAML file as ``model``; raise :class:`SpecError` with every problem."""
+    data, node = read_mapping(path)
     try:
         return model.model_validate(data), node
     except ValidationError as exc:
-        raise SpecError(validation_problems(file, exc, node, data)) from None
+        raise SpecError(validation_problems(str(path), exc, node, data)) from None
