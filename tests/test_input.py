@@ -199,9 +199,10 @@ def test_a_warm_up_past_the_horizon_is_refused_at_validation(workdir):
         ("{dist: weibull, mean: 100, shape: 0.001}", "shape"),
         ("{dist: lognormal, mean: 100, cv: 1e200}", "cv"),
         ("{dist: gamma, mean: 100, cv: 1e200}", "cv"),
+        ("{dist: gamma, mean: 100, cv: 1e-200}", "cv"),
         ("{dist: exponential, mean: 1e300}", "mean"),
     ],
-    ids=["weibull-shape", "lognormal-cv", "gamma-cv", "huge-mean"],
+    ids=["weibull-shape", "lognormal-cv", "gamma-cv", "gamma-tiny-cv", "huge-mean"],
 )
 def test_distribution_parameters_that_overflow_are_refused(workdir, dist, key):
     [(line, path, _, _)] = validate(workdir, VALID.replace("{dist: exponential, mean: 100}", dist))
@@ -365,3 +366,8 @@ def test_breaks_and_stops_inside_shifts_raise_no_warning(workdir):
 @pytest.mark.parametrize("name", ["precision_machining", "electronics_smt"])
 def test_shipped_plants_load_without_warnings(name):
     assert twin.load_factory(name).warnings == ()
+
+
+def test_a_value_that_fits_no_alternative_gets_one_line_naming_them_all(workdir):
+    [(line, path, found, expected)] = validate(workdir, "run: {warmup: soon}\n" + VALID)
+    assert (line, path, found, expected) == (1, "run.warmup", "'soon'", "'auto' or a number")

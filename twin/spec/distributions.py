@@ -154,7 +154,7 @@ class Normal(Sourced):
 class Lognormal(Sourced):
     dist: Literal["lognormal"]
     mean: Float = Field(gt=0, le=MAX_VALUE)
-    cv: Float = Field(gt=0, le=10, description="coefficient of variation, sd/mean")
+    cv: Float = Field(ge=0.001, le=10, description="coefficient of variation, sd/mean (a constant is a bare number)")
 
     @property
     def variance(self) -> float:
@@ -169,7 +169,7 @@ class Lognormal(Sourced):
 class Gamma(Sourced):
     dist: Literal["gamma"]
     mean: Float = Field(gt=0, le=MAX_VALUE)
-    cv: Float = Field(gt=0, le=10, description="coefficient of variation, sd/mean")
+    cv: Float = Field(ge=0.001, le=10, description="coefficient of variation, sd/mean (a constant is a bare number)")
 
     @property
     def variance(self) -> float:

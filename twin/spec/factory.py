@@ -233,7 +233,8 @@ class Demand(Sourced):
 
 class Product(Sourced):
     name: Name
-    name_zh: str | None = None
+    name_en: str | None = Field(default=None, description="display name in English")
+    name_zh: str | None = Field(default=None, description="display name in Chinese")
     routing: list[Step] = Field(min_length=1)
     demand: Demand | None = None
     mix: Float = Field(default=1.0, gt=0, description="share of releases under policy 'saturated'")

@@ -294,7 +294,7 @@ _PLAIN = {
     "int_from_float": "a whole number",
     "float_type": "a number",
     "float_parsing": "a number",
-    "string_type": "text",
+    "string_type": "text (in quotes if it looks like a number)",
     "bool_type": "true or false",
     "bool_parsing": "true or false",
     "list_type": "a list",
@@ -326,7 +326,8 @@ def _expected(err: dict[str, Any]) -> str:
     if kind == "string_too_long":
         return f"at most {_count(ctx['max_length'], 'character')}"
     if kind == "literal_error":
-        return f"one of {ctx['expected']}"
+        choices = ctx["expected"]
+        return f"one of {choices}" if " or " in choices else choices
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             return msg[len(prefix) :]
@@ -366,10 +367,16 @@ def _clean_loc(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
 
 
 def validation_problems(file: str, exc: ValidationError, node: yaml.Node | None, data: Any = None) -> list[Problem]:
-    problems = []
+    """One problem per field: the alternatives of a union (``'auto'`` or a number) become one line."""
+    problems: list[Problem] = []
     for err in exc.errors(include_url=False):
         loc = _clean_loc(tuple(err["loc"]), data)
-        problems.append(Problem(file, format_path(loc), _found(err), _expected(err), line_of(node, loc)))
+        problem = Problem(file, format_path(loc), _found(err), _expected(err), line_of(node, loc))
+        last = problems[-1] if problems else None
+        if last is not None and (last.path, last.found) == (problem.path, problem.found) and problem.path:
+            problems[-1] = Problem(file, last.path, last.found, f"{last.expected} or {problem.expected}", last.line)
+        else:
+            problems.append(problem)
     return problems
 
 
