@@ -371,3 +371,44 @@ def test_shipped_plants_load_without_warnings(name):
 def test_a_value_that_fits_no_alternative_gets_one_line_naming_them_all(workdir):
     [(line, path, found, expected)] = validate(workdir, "run: {warmup: soon}\n" + VALID)
     assert (line, path, found, expected) == (1, "run.warmup", "'soon'", "'auto' or a number")
+
+
+def test_catalogue_files_go_through_the_same_bounded_loader(workdir):
+    from twin.plan.investments import load_catalogue
+
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    (workdir / "catalogue.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(twin.SpecError) as caught:
+        load_catalogue("catalogue.yaml")
+    [problem] = caught.value.problems
+    assert "aliases expanded" in problem.found
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"dist": "weibull", "mean": 1e9, "shape": 0.1},
+        {"dist": "weibull", "mean": 1e-9, "shape": 100},
+        {"dist": "lognormal", "mean": 1e9, "cv": 10},
+        {"dist": "lognormal", "mean": 1e-9, "cv": 0.001},
+        {"dist": "gamma", "mean": 1e9, "cv": 10},
+        {"dist": "gamma", "mean": 1e-9, "cv": 0.001},
+        {"dist": "normal", "mean": 1e-9, "sd": 1e9},
+        {"dist": "normal", "mean": 1e9, "sd": 1e-9},
+        {"dist": "exponential", "mean": 1e9},
+    ],
+    ids=lambda d: "-".join(str(v) for v in d.values()),
+)
+def test_distributions_at_their_bounds_give_finite_means_and_draws(spec):
+    import math
+
+    import numpy as np
+    from pydantic import TypeAdapter
+
+    from twin.spec.distributions import Distribution
+
+    dist = TypeAdapter(Distribution).validate_python(spec)
+    assert math.isfinite(dist.mean) and math.isfinite(dist.variance)
+    draw = dist.sampler(np.random.default_rng(5))
+    assert all(math.isfinite(x) and x >= 0 for x in (draw() for _ in range(2000)))
