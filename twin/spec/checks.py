@@ -67,7 +67,7 @@ def reference_findings(data: dict, investment_ids: Collection[str] | None = None
 
 
 def factory_findings(f: Factory) -> list[Finding]:
-    """Every cross-reference problem as (location, found, expected)."""
+    """Problems of demand, calendar and staffing as (location, found, expected); names: reference_findings."""
     out: list[Finding] = []
     stations = {s.name: s for s in f.stations}
     for i, p in enumerate(f.products):
@@ -201,7 +201,7 @@ def information_findings(f: Factory) -> list[Finding]:
     return out
 
 
-def calendar_findings(f: Factory) -> list[Finding]:
+def tariff_findings(f: Factory) -> list[Finding]:
     """A tariff start given twice leaves the price of that time ambiguous."""
     out: list[Finding] = []
     seen: set[int] = set()
@@ -214,13 +214,13 @@ def calendar_findings(f: Factory) -> list[Finding]:
 
 
 def _shift_spans(f: Factory) -> list[tuple[float, float]]:
-    """Working shifts of one week as minute intervals, with those running past Sunday midnight wrapped."""
+    """Working shifts as minute intervals from Monday 00:00, repeated a week before and after (weeks wrap)."""
     week = 7 * 1440
     spans = []
     for day in range(f.calendar.days_per_week):
         for s in f.calendar.shifts:
             a = day * 1440 + clock_to_min(s.start)
-            spans += [(a, a + s.hours * 60), (a - week, a - week + s.hours * 60)]
+            spans += [(a + k * week, a + k * week + s.hours * 60) for k in (-1, 0, 1)]
     return spans
 
 
@@ -273,7 +273,7 @@ def check_factory(
     ``investment_ids`` (the catalogue's) checks the investments the model says are applied.
     """
     findings = reference_findings(f.model_dump(by_alias=True), investment_ids)
-    findings += factory_findings(f) + information_findings(f) + calendar_findings(f)
+    findings += factory_findings(f) + information_findings(f) + tariff_findings(f)
     problems = [Problem(file, format_path(loc), found, exp, line_of(node, loc)) for loc, found, exp in findings]
     if problems:
         raise SpecError(problems)
