@@ -412,3 +412,9 @@ def test_distributions_at_their_bounds_give_finite_means_and_draws(spec):
     assert math.isfinite(dist.mean) and math.isfinite(dist.variance)
     draw = dist.sampler(np.random.default_rng(5))
     assert all(math.isfinite(x) and x >= 0 for x in (draw() for _ in range(2000)))
+
+
+def test_nesting_built_from_aliases_counts_as_nesting(workdir):
+    deep = "[" * 20 + "1" + "]" * 20
+    [(line, _, found, _)] = validate(workdir, f"a: &deep {deep}\nb: {'[' * 20}*deep{']' * 20}\n")
+    assert (line, found) == (2, "nesting deeper than 32 levels")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -143,9 +144,21 @@ def _malformed(text: str, exc: yaml.YAMLError) -> yaml.YAMLError:
     return exc
 
 
-class _TooBig(Exception):
+class _Unbounded(Exception):
+    """A document whose expansion would not end, or not in reasonable time and memory."""
+
     def __init__(self, found: str, expected: str, mark: yaml.Mark):
         self.found, self.expected, self.line = found, expected, mark.line + 1
+
+
+@dataclass
+class _Open:
+    """A mapping or list being read: its anchor, the values before it, its depth and the deepest inside."""
+
+    anchor: str | None
+    before: int
+    depth: int
+    deepest: int
 
 
 def _check_size(text: str) -> None:
@@ -155,20 +168,20 @@ def _check_size(text: str) -> None:
     keys, non-finite numbers, the schema) would follow each of them.
     """
     total = 0
-    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (values, height)
-    frames: list[list] = []  # open collections: [anchor, values before it, depth, deepest depth inside]
+    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (values, height) of what it names
+    opened: list[_Open] = []
     for event in yaml.parse(text, Loader=_Loader):
-        depth = len(frames)
+        depth = len(opened)
         if isinstance(event, yaml.CollectionStartEvent):
             total += 1
-            frames.append([event.anchor, total - 1, depth + 1, depth + 1])
+            opened.append(_Open(event.anchor, total - 1, depth + 1, depth + 1))
             reached = depth + 1
         elif isinstance(event, yaml.CollectionEndEvent):
-            anchor, before, start, deepest = frames.pop()
-            if anchor is not None:
-                sizes[anchor] = (total - before, deepest - start + 1)
-            if frames:
-                frames[-1][3] = max(frames[-1][3], deepest)
+            done = opened.pop()
+            if done.anchor is not None:
+                sizes[done.anchor] = (total - done.before, done.deepest - done.depth + 1)
+            if opened:
+                opened[-1].deepest = max(opened[-1].deepest, done.deepest)
             continue
         elif isinstance(event, yaml.ScalarEvent):
             total += 1
@@ -176,8 +189,8 @@ def _check_size(text: str) -> None:
             if event.anchor is not None:
                 sizes[event.anchor] = (1, 1)
         elif isinstance(event, yaml.AliasEvent):
-            if any(f[0] == event.anchor for f in frames):
-                raise _TooBig(
+            if any(o.anchor == event.anchor for o in opened):
+                raise _Unbounded(
                     f"alias *{event.anchor} inside its own anchor", "an alias to a finished value", event.start_mark
                 )
             values, height = sizes.get(event.anchor, (0, 0))
@@ -185,12 +198,12 @@ def _check_size(text: str) -> None:
             reached = depth + height
         else:
             continue
-        if frames:
-            frames[-1][3] = max(frames[-1][3], reached)
+        if opened:
+            opened[-1].deepest = max(opened[-1].deepest, reached)
         if reached > MAX_DEPTH:
-            raise _TooBig(f"nesting deeper than {MAX_DEPTH} levels", f"at most {MAX_DEPTH} levels", event.start_mark)
+            raise _Unbounded(f"nesting deeper than {MAX_DEPTH} levels", f"at most {MAX_DEPTH} levels", event.start_mark)
         if total > MAX_VALUES:
-            raise _TooBig(f"more than {MAX_VALUES:,} values (aliases expanded)", "a smaller model", event.start_mark)
+            raise _Unbounded(f"more than {MAX_VALUES:,} values (aliases expanded)", "a smaller model", event.start_mark)
 
 
 def _duplicate_keys(node: yaml.Node | None, loc: tuple = ()) -> list[tuple[tuple, str, int]]:
@@ -241,7 +254,7 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
-    except _TooBig as exc:
+    except _Unbounded as exc:
         raise SpecError([Problem(str(path), "", exc.found, exc.expected, exc.line)]) from None
     except yaml.YAMLError as c_exc:
         exc = _malformed(text, c_exc)
