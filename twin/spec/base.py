@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _not_boolean(value: Any) -> Any:
+    """pydantic reads ``machines: true`` as 1; a number in a model is never true or false."""
+    if isinstance(value, bool):
+        raise ValueError("a number, not true or false")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_not_boolean)]
+Float = Annotated[float, BeforeValidator(_not_boolean)]
+Bool = Annotated[bool, Field(strict=True)]
+"""Only ``true`` or ``false`` (pydantic would also take 'yes', 'on' or 1)."""
 
 
 class Spec(BaseModel):

@@ -2,28 +2,75 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
 
 from twin.spec.errors import Problem, SpecError, format_path
-from twin.spec.factory import Factory
+from twin.spec.factory import Factory, clock_to_min
 from twin.spec.information import FLOW_ENDS, FLOW_MEANING, interface_graph
-from twin.spec.loader import line_of, load_yaml_as, resolve_model_path
+from twin.spec.loader import line_of, read_mapping, resolve_model_path, validation_problems
 
 Finding = tuple[tuple[str | int, ...], str, str]
 
 
+def _items(value: Any) -> list[dict]:
+    """The mappings of a list in raw model data (anything else is the schema's to report)."""
+    return [v if isinstance(v, dict) else {} for v in value] if isinstance(value, list) else []
+
+
+def _names(items: list[dict]) -> list[str] | None:
+    """The names of raw items, or None if one has no usable name (references to it cannot be judged)."""
+    names = [item.get("name") for item in items]
+    return names if all(isinstance(n, str) for n in names) else None
+
+
+def reference_findings(data: dict, investment_ids: Collection[str] | None = None) -> list[Finding]:
+    """Names that must exist: routing and pool stations, setup-matrix products, investments applied.
+
+    Works on the raw model data so these problems are reported even when the schema found others.
+    """
+    out: list[Finding] = []
+    stations, products = _items(data.get("stations")), _items(data.get("products"))
+    station_names, product_names = _names(stations), _names(products)
+    if station_names is not None:
+        known = f"a station: {', '.join(station_names)}"
+        for i, product in enumerate(products):
+            for j, step in enumerate(_items(product.get("routing"))):
+                name = step.get("station")
+                if isinstance(name, str) and name not in station_names:
+                    out.append((("products", i, "routing", j, "station"), repr(name), known))
+        for i, pool in enumerate(_items(data.get("operators"))):
+            listed = pool.get("stations")
+            for j, name in enumerate(listed if isinstance(listed, list) else []):
+                if isinstance(name, str) and name not in station_names:
+                    out.append((("operators", i, "stations", j), repr(name), known))
+    if product_names is not None:
+        for k, station in enumerate(stations):
+            matrix = station.get("setup_matrix")
+            for src, row in matrix.items() if isinstance(matrix, dict) else ():
+                if src not in product_names:
+                    out.append((("stations", k, "setup_matrix", src), repr(src), "a product name"))
+                for dst in row if isinstance(row, dict) else ():
+                    if dst not in product_names:
+                        out.append((("stations", k, "setup_matrix", src, dst), repr(dst), "a product name"))
+    applied = data.get("investments")
+    if investment_ids is not None and isinstance(applied, list):
+        for j, inv in enumerate(applied):
+            if isinstance(inv, str) and inv not in investment_ids:
+                out.append(
+                    (("investments", j), repr(inv), f"an investment of the catalogue: {', '.join(investment_ids)}")
+                )
+    return out
+
+
 def factory_findings(f: Factory) -> list[Finding]:
-    """Every cross-reference problem as (location, found, expected)."""
+    """Problems of demand, calendar and staffing as (location, found, expected); names: reference_findings."""
     out: list[Finding] = []
     stations = {s.name: s for s in f.stations}
-    products = {p.name for p in f.products}
-    known_stations = ", ".join(stations)
     for i, p in enumerate(f.products):
-        for j, step in enumerate(p.routing):
-            if step.station not in stations:
-                out.append(
-                    (("products", i, "routing", j, "station"), repr(step.station), f"a station: {known_stations}")
-                )
         if f.policies.release.policy != "saturated" and p.demand is None:
             out.append((("products", i, "demand"), "nothing", "demand (orders) unless policies.release is 'saturated'"))
     n_shifts = len(f.calendar.shifts) if f.calendar else 1
@@ -38,8 +85,8 @@ def factory_findings(f: Factory) -> list[Finding]:
     for i, pool in enumerate(f.operators):
         for j, name in enumerate(pool.stations):
             if name not in stations:
-                out.append((("operators", i, "stations", j), repr(name), f"a station: {known_stations}"))
-            elif name in served:
+                continue
+            if name in served:
                 out.append(
                     (
                         ("operators", i, "stations", j),
@@ -73,12 +120,6 @@ def factory_findings(f: Factory) -> list[Finding]:
             out.append(
                 (("stations", k, "operators"), f"{s.operators} with no pool", "an operator pool listing this station")
             )
-        for src, row in s.setup_matrix.items():
-            if src not in products:
-                out.append((("stations", k, "setup_matrix", src), repr(src), "a product name"))
-            for dst in row:
-                if dst not in products:
-                    out.append((("stations", k, "setup_matrix", src, dst), repr(dst), "a product name"))
     return out
 
 
@@ -160,17 +201,101 @@ def information_findings(f: Factory) -> list[Finding]:
     return out
 
 
-def check_factory(f: Factory, file: str = "<model>", node=None) -> None:
-    """Raise :class:`SpecError` listing every cross-reference problem of ``f``."""
-    findings = factory_findings(f) + information_findings(f)
+def tariff_findings(f: Factory) -> list[Finding]:
+    """A tariff start given twice leaves the price of that time ambiguous."""
+    out: list[Finding] = []
+    seen: set[int] = set()
+    for j, period in enumerate(f.energy.tariff):
+        start = clock_to_min(period.start)
+        if start in seen:
+            out.append((("energy", "tariff", j, "start"), f"{period.start!r} a second time", "each start time once"))
+        seen.add(start)
+    return out
+
+
+def _shift_spans(f: Factory) -> list[tuple[float, float]]:
+    """Working shifts as minute intervals from Monday 00:00, repeated a week before and after (weeks wrap)."""
+    week = 7 * 1440
+    spans = []
+    for day in range(f.calendar.days_per_week):
+        for s in f.calendar.shifts:
+            a = day * 1440 + clock_to_min(s.start)
+            spans += [(a + k * week, a + k * week + s.hours * 60) for k in (-1, 0, 1)]
+    return spans
+
+
+def factory_warnings(f: Factory) -> list[Finding]:
+    """What is legal but most likely a slip: it runs, yet does not do what the planner meant."""
+    out: list[Finding] = []
+    visited = {step.station for p in f.products for step in p.routing}
+    for k, s in enumerate(f.stations):
+        if s.name not in visited:
+            out.append(
+                (
+                    ("stations", k),
+                    f"station {s.name!r} on no routing",
+                    "every station on a routing (idle, it lowers plant OEE)",
+                )
+            )
+    if f.calendar is None:
+        return out
+    spans = _shift_spans(f)
+    day_spans = [(clock_to_min(s.start), clock_to_min(s.start) + s.hours * 60) for s in f.calendar.shifts]
+    for j, br in enumerate(f.calendar.breaks):
+        starts = (clock_to_min(br.start), clock_to_min(br.start) + 1440)
+        if not any(a < b + br.minutes and b < z for a, z in day_spans for b in starts):
+            out.append(
+                (
+                    ("calendar", "breaks", j),
+                    f"a break at {br.start} outside every shift",
+                    "a break inside a shift (else it has no effect)",
+                )
+            )
+    for j, pd in enumerate(f.calendar.planned_downtime):
+        a = pd.day * 1440 + clock_to_min(pd.start)
+        if not any(s0 < a + pd.minutes and a < s1 for s0, s1 in spans):
+            where = "a day off" if pd.day >= f.calendar.days_per_week else "no shift"
+            out.append(
+                (
+                    ("calendar", "planned_downtime", j),
+                    f"a planned stop on {where}",
+                    "a stop inside working time (else it has no effect)",
+                )
+            )
+    return out
+
+
+def check_factory(
+    f: Factory, file: str = "<model>", node=None, investment_ids: Collection[str] | None = None
+) -> list[Problem]:
+    """Raise :class:`SpecError` listing every cross-reference problem of ``f``; return its warnings.
+
+    ``investment_ids`` (the catalogue's) checks the investments the model says are applied.
+    """
+    findings = reference_findings(f.model_dump(by_alias=True), investment_ids)
+    findings += factory_findings(f) + information_findings(f) + tariff_findings(f)
     problems = [Problem(file, format_path(loc), found, exp, line_of(node, loc)) for loc, found, exp in findings]
     if problems:
         raise SpecError(problems)
+    return [Problem(file, format_path(loc), found, exp, line_of(node, loc)) for loc, found, exp in factory_warnings(f)]
 
 
-def load_factory(model: str | Path | None = None) -> Factory:
-    """Load a factory model by path or shipped name, fully validated."""
+def load_factory(model: str | Path | None = None, investment_ids: Collection[str] | None = None) -> Factory:
+    """Load a factory model by path or shipped name, fully validated; ``.warnings`` holds what looks like a slip.
+
+    Problems of the schema and of names that must exist are reported together, so one run of
+    ``twin validate`` lists them all.
+    """
     path = resolve_model_path(model)
-    factory, node = load_yaml_as(Factory, path)
-    check_factory(factory, str(path), node)
-    return factory
+    file = str(path)
+    data, node = read_mapping(path)
+    try:
+        factory = Factory.model_validate(data)
+    except ValidationError as exc:
+        problems = validation_problems(file, exc, node, data)
+        problems += [
+            Problem(file, format_path(loc), found, exp, line_of(node, loc))
+            for loc, found, exp in reference_findings(data, investment_ids)
+        ]
+        raise SpecError(problems) from None
+    return factory.with_warnings(check_factory(factory, file, node, investment_ids))

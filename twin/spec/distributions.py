@@ -17,10 +17,12 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
 
-from twin.spec.base import Sourced
+from twin.spec.base import Float, Sourced
 
 Sampler = Callable[[], float]
 _BLOCK = 256
+MAX_VALUE = 1e9
+"""Largest parameter of a distribution (minutes: about 1,900 years), so every draw stays finite."""
 
 
 def blocks(draw: Callable[[int], np.ndarray]) -> Iterator[float]:
@@ -31,7 +33,7 @@ def blocks(draw: Callable[[int], np.ndarray]) -> Iterator[float]:
 
 class Deterministic(Sourced):
     dist: Literal["deterministic"] = "deterministic"
-    value: float = Field(gt=0, description="the constant value (minutes for times)")
+    value: Float = Field(gt=0, le=MAX_VALUE, description="the constant value (minutes for times)")
 
     @property
     def mean(self) -> float:
@@ -47,7 +49,7 @@ class Deterministic(Sourced):
 
 class Exponential(Sourced):
     dist: Literal["exponential"]
-    mean: float = Field(gt=0)
+    mean: Float = Field(gt=0, le=MAX_VALUE)
 
     @property
     def variance(self) -> float:
@@ -60,8 +62,8 @@ class Exponential(Sourced):
 
 class Uniform(Sourced):
     dist: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(gt=0)
+    low: Float = Field(ge=0, le=MAX_VALUE)
+    high: Float = Field(gt=0, le=MAX_VALUE)
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -84,9 +86,9 @@ class Uniform(Sourced):
 
 class Triangular(Sourced):
     dist: Literal["triangular"]
-    low: float = Field(ge=0)
-    mode: float = Field(ge=0)
-    high: float = Field(gt=0)
+    low: Float = Field(ge=0, le=MAX_VALUE)
+    mode: Float = Field(ge=0, le=MAX_VALUE)
+    high: Float = Field(gt=0, le=MAX_VALUE)
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -109,18 +111,34 @@ class Triangular(Sourced):
 
 
 class Normal(Sourced):
-    """Normal truncated at zero: negative draws are redrawn, so ``mean`` is the untruncated mean."""
+    """Normal with ``mean`` and ``sd`` before truncation at zero: negative draws are redrawn.
+
+    The properties ``mean`` and ``variance`` are those of the truncated distribution actually sampled
+    (the planned time defaults to that mean); they differ from the parameters once sd/mean exceeds 0.3.
+    """
 
     dist: Literal["normal"]
-    mean: float = Field(gt=0)
-    sd: float = Field(ge=0)
+    mu: Float = Field(alias="mean", gt=0, le=MAX_VALUE, description="mean before truncation at zero")
+    sd: Float = Field(ge=0, le=MAX_VALUE, description="standard deviation before truncation at zero")
+
+    def _hazard(self) -> float:
+        """phi(a) / (1 - Phi(a)) at the truncation point a = -mu/sd (inverse Mills ratio)."""
+        z = self.mu / self.sd
+        return math.exp(-z * z / 2) / math.sqrt(2 * math.pi) / (0.5 * math.erfc(-z / math.sqrt(2)))
+
+    @property
+    def mean(self) -> float:
+        return self.mu if self.sd == 0 else self.mu + self.sd * self._hazard()
 
     @property
     def variance(self) -> float:
-        return self.sd**2
+        if self.sd == 0:
+            return 0.0
+        lam = self._hazard()
+        return self.sd**2 * (1 - self.mu / self.sd * lam - lam * lam)
 
     def sampler(self, rng: np.random.Generator) -> Sampler:
-        mu, sd = self.mean, self.sd
+        mu, sd = self.mu, self.sd
 
         def draw(n: int) -> np.ndarray:
             x = rng.normal(mu, sd, n)
@@ -135,8 +153,8 @@ class Normal(Sourced):
 
 class Lognormal(Sourced):
     dist: Literal["lognormal"]
-    mean: float = Field(gt=0)
-    cv: float = Field(gt=0, description="coefficient of variation, sd/mean")
+    mean: Float = Field(gt=0, le=MAX_VALUE)
+    cv: Float = Field(ge=0.001, le=10, description="coefficient of variation, sd/mean (a constant is a bare number)")
 
     @property
     def variance(self) -> float:
@@ -150,8 +168,8 @@ class Lognormal(Sourced):
 
 class Gamma(Sourced):
     dist: Literal["gamma"]
-    mean: float = Field(gt=0)
-    cv: float = Field(gt=0, description="coefficient of variation, sd/mean")
+    mean: Float = Field(gt=0, le=MAX_VALUE)
+    cv: Float = Field(ge=0.001, le=10, description="coefficient of variation, sd/mean (a constant is a bare number)")
 
     @property
     def variance(self) -> float:
@@ -167,8 +185,8 @@ class Weibull(Sourced):
     """Weibull by mean and shape (shape < 1: infant mortality, > 1: wear-out)."""
 
     dist: Literal["weibull"]
-    mean: float = Field(gt=0)
-    shape: float = Field(gt=0)
+    mean: Float = Field(gt=0, le=MAX_VALUE)
+    shape: Float = Field(ge=0.1, le=100, description="below 0.1 the mean is dominated by rare huge draws")
 
     @property
     def scale(self) -> float:
@@ -188,7 +206,7 @@ class Empirical(Sourced):
     """Resamples observed values with equal probability."""
 
     dist: Literal["empirical"]
-    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
+    values: list[Annotated[Float, Field(ge=0, le=MAX_VALUE)]] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _positive_mean(self) -> Empirical:
@@ -225,7 +243,7 @@ DIST_NAMES = (
 
 def _number_is_deterministic(value: Any) -> Any:
     if isinstance(value, bool):
-        return value
+        raise ValueError("a number or a distribution, not true or false")
     if isinstance(value, int | float):
         return {"dist": "deterministic", "value": value}
     if isinstance(value, dict) and "dist" not in value and "value" in value:

@@ -8,16 +8,47 @@ naming products) are checked in :mod:`twin.spec.checks` so each problem gets its
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from twin.spec.base import Sourced, Spec
+from twin.spec.base import Bool, Float, Int, Sourced, Spec
 from twin.spec.distributions import Distribution
+from twin.spec.errors import Problem
 from twin.spec.information import Information
 
-Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
+MAX_DAYS = 3650
+"""Longest horizon of a run, days (ten years); the CLI's ``--days`` has the same cap."""
+MAX_REPLICATIONS = 10_000
+"""Most replications of a run; the CLI's ``--reps`` has the same cap."""
+MAX_UNITS = 100_000
+"""Most units in one lot, release, batch, buffer, bin or CONWIP cap (each unit is an object in memory)."""
+MAX_MACHINES = 500
+"""Most machines at one station."""
+MAX_PEOPLE = 10_000
+"""Most operators in a pool or repair crews."""
+
+_NAME = re.compile(r"^[\w.\-]+$")
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError("a name of letters (any script), digits, '_', '.' or '-', without spaces")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_name)]
+"""An id other parts of the model refer to; letters of any script (``车床``) are fine."""
 
 
 def clock_to_min(value: str) -> int:
@@ -28,34 +59,40 @@ def clock_to_min(value: str) -> int:
     return int(m.group(1)) * 60 + int(m.group(2))
 
 
-Clock = Annotated[str, Field(pattern=_CLOCK.pattern, description="clock time HH:MM")]
+def _clock(value: object) -> object:
+    if not isinstance(value, str) or not _CLOCK.match(value):
+        raise ValueError("a clock time HH:MM from 00:00 to 23:59")
+    return value
+
+
+Clock = Annotated[str, BeforeValidator(_clock), Field(description="clock time HH:MM")]
 
 
 class Shift(Spec):
     name: Name
     start: Clock
-    hours: float = Field(gt=0, le=24)
+    hours: Float = Field(gt=0, le=24)
 
 
 class Break(Spec):
     """A break inside every shift that covers it (machines stop: planned down time)."""
 
     start: Clock
-    minutes: float = Field(gt=0, le=240)
+    minutes: Float = Field(gt=0, le=240)
 
 
 class PlannedDowntime(Sourced):
     """A weekly planned stop (e.g. preventive maintenance) counted as ISO 22400 planned down time."""
 
-    day: int = Field(ge=0, le=6, description="0 = Monday")
+    day: Int = Field(ge=0, le=6, description="0 = Monday")
     start: Clock
-    minutes: float = Field(gt=0, le=10080)
+    minutes: Float = Field(gt=0, le=10080)
     reason: str = ""
 
 
 class Calendar(Sourced):
     shifts: list[Shift] = Field(min_length=1)
-    days_per_week: int = Field(default=5, ge=1, le=7, description="working days from Monday")
+    days_per_week: Int = Field(default=5, ge=1, le=7, description="working days from Monday")
     breaks: list[Break] = []
     planned_downtime: list[PlannedDowntime] = []
 
@@ -90,14 +127,14 @@ class Drift(Sourced):
     """
 
     mtbd_min: Distribution = Field(description="producing time between drifts")
-    scrap: float = Field(ge=0, lt=1, description="scrap probability while drifted")
-    rework: float = Field(default=0.0, ge=0, lt=1, description="rework probability while drifted")
+    scrap: Float = Field(ge=0, lt=1, description="scrap probability while drifted")
+    rework: Float = Field(default=0.0, ge=0, lt=1, description="rework probability while drifted")
     detect_min: Distribution | None = Field(default=None, description="detection + correction without a flow")
 
 
 class Quality(Sourced):
-    scrap: float = Field(default=0.0, ge=0, lt=1, description="probability a unit is scrapped here")
-    rework: float = Field(default=0.0, ge=0, lt=1, description="probability a unit is redone here")
+    scrap: Float = Field(default=0.0, ge=0, lt=1, description="probability a unit is scrapped here")
+    rework: Float = Field(default=0.0, ge=0, lt=1, description="probability a unit is redone here")
     drift: Drift | None = None
 
     @model_validator(mode="after")
@@ -110,26 +147,18 @@ class Quality(Sourced):
 class Power(Sourced):
     """Electric power draw per machine state, kW. ``idle`` also applies to breaks."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _bare_off_key(cls, data: object) -> object:
-        """YAML 1.1 reads a bare ``off:`` key as the boolean false; it can only mean the off state here."""
-        if isinstance(data, dict) and False in data:
-            data = {("off" if k is False else k): v for k, v in data.items()}
-        return data
-
-    busy: float = Field(default=0.0, ge=0)
-    idle: float = Field(default=0.0, ge=0)
-    setup: float = Field(default=0.0, ge=0)
-    down: float = Field(default=0.0, ge=0)
-    off: float = Field(default=0.0, ge=0)
+    busy: Float = Field(default=0.0, ge=0)
+    idle: Float = Field(default=0.0, ge=0)
+    setup: Float = Field(default=0.0, ge=0)
+    down: Float = Field(default=0.0, ge=0)
+    off: Float = Field(default=0.0, ge=0)
 
 
 class Batch(Spec):
     """Batch processing (furnaces, washers): up to ``size`` units of one product per cycle."""
 
-    size: int = Field(ge=1)
-    wait_min: float = Field(default=0.0, ge=0, description="longest wait for a full batch once the first unit is there")
+    size: Int = Field(ge=1, le=MAX_UNITS)
+    wait_min: Float = Field(default=0.0, ge=0, description="longest wait for a full batch once the first unit is there")
 
 
 class LineSideMaterial(Sourced):
@@ -139,8 +168,8 @@ class LineSideMaterial(Sourced):
     then the warehouse delivers ``bin_units`` after ``delivery_min``; an empty stock starves the station.
     """
 
-    bin_units: int = Field(ge=1)
-    reorder_units: int = Field(ge=0)
+    bin_units: Int = Field(ge=1, le=MAX_UNITS)
+    reorder_units: Int = Field(ge=0, le=MAX_UNITS)
     delivery_min: Distribution
 
     @model_validator(mode="after")
@@ -155,10 +184,11 @@ DispatchRule = Literal["fifo", "edd", "spt", "setup_avoiding"]
 
 class Station(Sourced):
     name: Name
-    name_zh: str | None = None
-    machines: int = Field(default=1, ge=1, le=500)
-    buffer: int | None = Field(
-        default=None, ge=0, description="input buffer capacity (units waiting); null = unlimited"
+    name_en: str | None = Field(default=None, description="display name in English")
+    name_zh: str | None = Field(default=None, description="display name in Chinese")
+    machines: Int = Field(default=1, ge=1, le=MAX_MACHINES)
+    buffer: Int | None = Field(
+        default=None, ge=0, le=MAX_UNITS, description="input buffer capacity (units waiting); null = unlimited"
     )
     setup_min: Distribution | None = Field(default=None, description="setup on a product change")
     setup_matrix: dict[Name, dict[Name, Distribution]] = Field(
@@ -166,32 +196,32 @@ class Station(Sourced):
     )
     failures: Failures | None = None
     quality: Quality = Quality()
-    operators: int = Field(default=0, ge=0, le=20, description="operators needed per running machine")
+    operators: Int = Field(default=0, ge=0, le=20, description="operators needed per running machine")
     power_kw: Power = Power()
     dispatch: DispatchRule | None = None
     batch: Batch | None = None
-    networked: bool = Field(default=False, description="machines connected for data collection (MDC/DNC)")
+    networked: Bool = Field(default=False, description="machines connected for data collection (MDC/DNC)")
     material: LineSideMaterial | None = None
 
 
 class Step(Sourced):
     station: Name
     time_min: Distribution = Field(description="process time per unit (per batch at batch stations)")
-    planned_min: float | None = Field(
+    planned_min: Float | None = Field(
         default=None, gt=0, description="ISO 22400 planned run time per unit; default: mean time"
     )
 
 
 class ReleasePlanEntry(Spec):
-    at_min: float = Field(ge=0)
-    qty: int = Field(ge=1)
+    at_min: Float = Field(ge=0)
+    qty: Int = Field(ge=1, le=MAX_UNITS)
 
 
 class Demand(Sourced):
     """Customer orders: random arrivals of lots, or a fixed release plan (or both)."""
 
     interarrival_min: Distribution | None = None
-    lot_size: int = Field(default=1, ge=1)
+    lot_size: Int = Field(default=1, ge=1, le=MAX_UNITS)
     plan: list[ReleasePlanEntry] = []
 
     @model_validator(mode="after")
@@ -203,19 +233,20 @@ class Demand(Sourced):
 
 class Product(Sourced):
     name: Name
-    name_zh: str | None = None
+    name_en: str | None = Field(default=None, description="display name in English")
+    name_zh: str | None = Field(default=None, description="display name in Chinese")
     routing: list[Step] = Field(min_length=1)
     demand: Demand | None = None
-    mix: float = Field(default=1.0, gt=0, description="share of releases under policy 'saturated'")
-    due_allowance_min: float = Field(default=2880.0, gt=0)
-    price_cny: float = Field(default=0.0, ge=0)
-    material_cost_cny: float = Field(default=0.0, ge=0)
+    mix: Float = Field(default=1.0, gt=0, description="share of releases under policy 'saturated'")
+    due_allowance_min: Float = Field(default=2880.0, gt=0)
+    price_cny: Float = Field(default=0.0, ge=0)
+    material_cost_cny: Float = Field(default=0.0, ge=0)
 
 
 class OperatorPool(Sourced):
     name: Name
-    count: int | None = Field(default=None, ge=0, description="operators present in every shift")
-    count_per_shift: list[Annotated[int, Field(ge=0)]] | None = None
+    count: Int | None = Field(default=None, ge=0, le=MAX_PEOPLE, description="operators present in every shift")
+    count_per_shift: list[Annotated[Int, Field(ge=0, le=MAX_PEOPLE)]] | None = None
     stations: list[Name] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -229,7 +260,7 @@ class Release(Spec):
     """Order release: push on arrival, CONWIP with a cap, or saturated (never-starved first station)."""
 
     policy: Literal["push", "conwip", "saturated"] = "push"
-    cap: int | None = Field(default=None, ge=1, description="CONWIP limit on units in process")
+    cap: Int | None = Field(default=None, ge=1, le=MAX_UNITS, description="CONWIP limit on units in process")
 
     @model_validator(mode="after")
     def _cap_for_conwip(self) -> Release:
@@ -241,7 +272,7 @@ class Release(Spec):
 class Preventive(Sourced):
     """Time-based preventive maintenance on producing time; leaves the machine as good as new."""
 
-    every_min: float = Field(gt=0, description="producing minutes between interventions")
+    every_min: Float = Field(gt=0, description="producing minutes between interventions")
     duration_min: Distribution
 
 
@@ -253,15 +284,15 @@ class Predictive(Sourced):
     intervention of ``duration_min``. False alarms (``precision`` < 1) cause needless interventions.
     """
 
-    recall: float = Field(ge=0, le=1)
-    precision: float = Field(gt=0, le=1)
-    lead_min: float = Field(gt=0)
+    recall: Float = Field(ge=0, le=1)
+    precision: Float = Field(gt=0, le=1)
+    lead_min: Float = Field(gt=0)
     duration_min: Distribution
 
 
 class Maintenance(Sourced):
     regime: Literal["reactive", "preventive", "predictive"] = "reactive"
-    crews: int | None = Field(default=None, ge=1, description="repair crews; null = one always at hand")
+    crews: Int | None = Field(default=None, ge=1, le=MAX_PEOPLE, description="repair crews; null = one always at hand")
     travel_min: Distribution | None = Field(default=None, description="crew's way to the machine")
     walk_by_min: Distribution | None = Field(
         default=None, description="until a person notices a breakdown (machines without an alarm)"
@@ -289,30 +320,38 @@ class Policies(Spec):
 
 
 class Costs(Sourced):
-    labour_cny_per_h: float = Field(default=0.0, ge=0, description="per operator-hour")
-    energy_cny_per_kwh: float = Field(default=0.0, ge=0)
-    maintenance_cny_per_repair_h: float = Field(default=0.0, ge=0)
-    overhead_cny_per_h: float = Field(default=0.0, ge=0)
+    labour_cny_per_h: Float = Field(default=0.0, ge=0, description="per operator-hour")
+    energy_cny_per_kwh: Float = Field(default=0.0, ge=0)
+    maintenance_cny_per_repair_h: Float = Field(default=0.0, ge=0)
+    overhead_cny_per_h: Float = Field(default=0.0, ge=0)
 
 
 class TariffPeriod(Spec):
     start: Clock
-    price_cny_per_kwh: float = Field(ge=0)
+    price_cny_per_kwh: Float = Field(ge=0)
 
 
 class Energy(Sourced):
     """Energy management: idle switch-off (needs EMS metering) and a time-of-use tariff."""
 
-    switch_off_after_min: float | None = Field(
+    switch_off_after_min: Float | None = Field(
         default=None, gt=0, description="idle machines drop to 'off' power after this long"
     )
     tariff: list[TariffPeriod] = Field(default_factory=list, description="time-of-use prices by time of day")
 
 
 class RunDefaults(Spec):
-    days: float = Field(default=20.0, gt=0)
-    warmup: Literal["auto"] | Annotated[float, Field(ge=0)] = "auto"
-    replications: int = Field(default=5, ge=1)
+    days: Float = Field(default=20.0, gt=0, le=MAX_DAYS)
+    warmup: Literal["auto"] | Annotated[Float, Field(ge=0)] = "auto"
+    replications: Int = Field(default=5, ge=1, le=MAX_REPLICATIONS)
+
+    @field_validator("warmup")
+    @classmethod
+    def _warmup_inside_the_horizon(cls, warmup: float | str, info: ValidationInfo) -> float | str:
+        days = info.data.get("days")
+        if warmup != "auto" and days is not None and warmup >= days * 1440:
+            raise ValueError(f"'auto' or minutes below the run's {days:g} days ({days * 1440:g} min)")
+        return warmup
 
 
 class Factory(Sourced):
@@ -339,6 +378,18 @@ class Factory(Sourced):
                 raise ValueError(f"name {item.name!r} is used twice")
             seen.add(item.name)
         return items
+
+    _warnings: tuple[Problem, ...] = PrivateAttr(default=())
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """What loading found legal but most likely a slip, one line each (empty for a model built in code)."""
+        return self._warnings
+
+    def with_warnings(self, warnings: Iterable[Problem]) -> Factory:
+        copy = self.model_copy()
+        copy._warnings = tuple(warnings)
+        return copy
 
     def station(self, name: str) -> Station:
         return next(s for s in self.stations if s.name == name)

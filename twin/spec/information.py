@@ -16,7 +16,7 @@ from typing import Literal
 import networkx as nx
 from pydantic import Field, model_validator
 
-from twin.spec.base import Sourced
+from twin.spec.base import Float, Sourced
 from twin.spec.distributions import Distribution
 
 SystemName = Literal["ERP", "MES", "APS", "WMS", "QMS", "EAM", "SCADA", "EMS", "PLM", "MANUAL", "FLOOR"]
@@ -67,11 +67,11 @@ class Interface(Sourced):
     source_node: SystemName = Field(alias="from")
     to: SystemName
     mode: Literal["manual", "batch", "realtime"]
-    every_min: float | None = Field(default=None, gt=0, description="batch interval (batch mode)")
+    every_min: Float | None = Field(default=None, gt=0, description="batch interval (batch mode)")
     latency_min: Distribution = Field(description="transfer or handling time of one message")
-    error: float = Field(default=0.0, ge=0, lt=1, description="probability a message must be redone")
-    availability: float = Field(default=1.0, gt=0, le=1)
-    outage_min: float = Field(default=60.0, gt=0, description="mean length of an outage")
+    error: Float = Field(default=0.0, ge=0, lt=1, description="probability a message must be redone")
+    availability: Float = Field(default=1.0, gt=0, le=1)
+    outage_min: Float = Field(default=60.0, gt=0, description="mean length of an outage")
     flow: FlowName | None = Field(
         default=None, description="serves only this flow (e.g. a phone call vs a shift report between the same nodes)"
     )

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from twin.spec.base import Sourced, Spec
+from twin.spec.base import Float, Sourced, Spec
 from twin.spec.distributions import Distribution
 from twin.spec.factory import Name
 
@@ -63,11 +63,11 @@ class Investment(Sourced):
     category: Literal["equipment", "industrial_software", "integration", "data_ai", "people"]
     scenario: str = Field(description="typical scenario of the 40-scenario guide")
     tier: Tier = Field(description="the tier this investment typically belongs to")
-    capex_cny: float = Field(ge=0)
-    opex_cny_per_year: float = Field(default=0.0, ge=0)
-    install_downtime_days: float = Field(default=0.0, ge=0)
-    ramp_up_months: float = Field(default=0.0, ge=0)
-    life_years: float = Field(gt=0)
+    capex_cny: Float = Field(ge=0)
+    opex_cny_per_year: Float = Field(default=0.0, ge=0)
+    install_downtime_days: Float = Field(default=0.0, ge=0)
+    ramp_up_months: Float = Field(default=0.0, ge=0)
+    life_years: Float = Field(gt=0)
     prerequisites: list[Name] = []
     patch: list[PatchOp] = Field(min_length=1)
     effect_source: str = Field(min_length=1)

@@ -6,6 +6,8 @@ Line numbers come from the YAML node tree, so a user is sent to the exact line o
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,17 +36,174 @@ def shipped_models() -> list[str]:
 
 
 def resolve_model_path(model: str | Path | None) -> Path:
-    """A path to a YAML file, or the name of a shipped plant; ``None`` is the default plant."""
+    """A path to a YAML file, or the name of a shipped plant; ``None`` is the default plant.
+
+    A folder is never a model: one named like a shipped plant in the working folder must not hide it,
+    and a name is a shipped plant only if it is listed (``../scenarios/x`` does not escape the folder).
+    """
     if model is None:
         model = DEFAULT_MODEL
     path = Path(model)
-    if path.suffix in (".yaml", ".yml") or path.exists():
+    if path.suffix in (".yaml", ".yml") or (path.exists() and not path.is_dir()):
         return path
-    shipped = data_dir("models") / f"{model}.yaml"
-    if shipped.exists():
-        return shipped
-    known = ", ".join(shipped_models())
-    raise SpecError([Problem(str(model), "", "no such file or shipped model", f"a YAML path or one of: {known}")])
+    known = shipped_models()
+    if str(model) in known:
+        return data_dir("models") / f"{model}.yaml"
+    found = "a folder" if path.is_dir() else "no such file or shipped model"
+    raise SpecError([Problem(str(model), "", found, f"a YAML path or one of: {', '.join(known)}")])
+
+
+MAX_BYTES = 2 * 1024 * 1024
+"""Largest YAML file read (the shipped plants are about 20 KB)."""
+MAX_DEPTH = 32
+"""Deepest nesting of mappings and lists, aliases expanded (the shipped plants use 7)."""
+MAX_VALUES = 250_000
+"""Most values (scalars, mappings, lists) in a document once aliases are expanded."""
+
+_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """YAML 1.2 core schema: ``12:00`` stays text, ``1e3`` is a number, only ``true``/``false`` are booleans."""
+
+    yaml_implicit_resolvers: dict = {}
+
+
+for _tag, _pattern, _first in (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", _INT.pattern, "-+0123456789"),
+    ("float", _FLOAT.pattern, "-+0123456789."),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+):
+    _Resolver.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first))
+
+
+class _Constructor(yaml.constructor.SafeConstructor):
+    """Numbers and booleans as YAML 1.2 reads them (no octal ``010``, no sexagesimal ``1:30``)."""
+
+    yaml_constructors = dict(yaml.constructor.SafeConstructor.yaml_constructors)
+
+    def construct_yaml_bool(self, node: yaml.ScalarNode) -> bool:
+        return self.construct_scalar(node).lower() == "true"
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        text = self.construct_scalar(node)
+        for prefix, base in (("0o", 8), ("0x", 16)):
+            if text.startswith(prefix):
+                return int(text[2:], base)
+        return int(text, 10)
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        text = self.construct_scalar(node).lower()
+        if text.endswith(".inf"):
+            return -math.inf if text.startswith("-") else math.inf
+        return math.nan if text == ".nan" else float(text)
+
+
+for _tag in ("bool", "int", "float"):
+    _Constructor.add_constructor(f"tag:yaml.org,2002:{_tag}", getattr(_Constructor, f"construct_yaml_{_tag}"))
+
+
+class _PyLoader(
+    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Constructor, _Resolver
+):
+    """The pure-Python loader: slower, but its messages for malformed YAML say more than libyaml's."""
+
+    def __init__(self, stream: str):
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _Constructor.__init__(self)
+        _Resolver.__init__(self)
+
+
+if yaml.__with_libyaml__:
+    from yaml.cyaml import CParser
+
+    class _Loader(CParser, _Constructor, _Resolver):
+        def __init__(self, stream: str):
+            CParser.__init__(self, stream)
+            _Constructor.__init__(self)
+            _Resolver.__init__(self)
+
+else:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = _PyLoader
+
+
+def _malformed(text: str, exc: yaml.YAMLError) -> yaml.YAMLError:
+    """The pure-Python parser's account of a syntax error (libyaml found it first, faster)."""
+    try:
+        for _ in yaml.parse(text, Loader=_PyLoader):
+            pass
+    except yaml.YAMLError as py_exc:
+        return py_exc
+    return exc
+
+
+class _Unbounded(Exception):
+    """A document whose expansion would not end, or not in reasonable time and memory."""
+
+    def __init__(self, found: str, expected: str, mark: yaml.Mark):
+        self.found, self.expected, self.line = found, expected, mark.line + 1
+
+
+@dataclass
+class _Open:
+    """A mapping or list being read: its anchor, the values before it, its depth and the deepest inside."""
+
+    anchor: str | None
+    before: int
+    depth: int
+    deepest: int
+
+
+def _check_size(text: str) -> None:
+    """Bound nesting and alias expansion from the event stream, before anything recurses or expands.
+
+    A few aliases can stand for billions of values ("billion laughs"), and every later walk (duplicate
+    keys, non-finite numbers, the schema) would follow each of them.
+    """
+    total = 0
+    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (values, height) of what it names
+    opened: list[_Open] = []
+    for event in yaml.parse(text, Loader=_Loader):
+        depth = len(opened)
+        if isinstance(event, yaml.CollectionStartEvent):
+            total += 1
+            opened.append(_Open(event.anchor, total - 1, depth + 1, depth + 1))
+            reached = depth + 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            done = opened.pop()
+            if done.anchor is not None:
+                sizes[done.anchor] = (total - done.before, done.deepest - done.depth + 1)
+            if opened:
+                opened[-1].deepest = max(opened[-1].deepest, done.deepest)
+            continue
+        elif isinstance(event, yaml.ScalarEvent):
+            total += 1
+            reached = depth + 1
+            if event.anchor is not None:
+                sizes[event.anchor] = (1, 1)
+        elif isinstance(event, yaml.AliasEvent):
+            if any(o.anchor == event.anchor for o in opened):
+                raise _Unbounded(
+                    f"alias *{event.anchor} inside its own anchor", "an alias to a finished value", event.start_mark
+                )
+            values, height = sizes.get(event.anchor, (0, 0))
+            total += values
+            reached = depth + height
+        else:
+            continue
+        if opened:
+            opened[-1].deepest = max(opened[-1].deepest, reached)
+        if reached > MAX_DEPTH:
+            raise _Unbounded(f"nesting deeper than {MAX_DEPTH} levels", f"at most {MAX_DEPTH} levels", event.start_mark)
+        if total > MAX_VALUES:
+            raise _Unbounded(f"more than {MAX_VALUES:,} values (aliases expanded)", "a smaller model", event.start_mark)
 
 
 def _duplicate_keys(node: yaml.Node | None, loc: tuple = ()) -> list[tuple[tuple, str, int]]:
@@ -64,18 +223,41 @@ def _duplicate_keys(node: yaml.Node | None, loc: tuple = ()) -> list[tuple[tuple
     return out
 
 
-def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Parse a YAML file into data plus its node tree (for line numbers)."""
+def _read_text(path: Path) -> str:
+    file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise SpecError([Problem(str(path), "", "no such file", "an existing YAML file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([Problem(str(path), "", f"an unreadable file ({exc})", "a UTF-8 YAML file")]) from None
+        raise SpecError([Problem(file, "", "no such file", "an existing YAML file")]) from None
+    except IsADirectoryError:
+        raise SpecError([Problem(file, "", "a folder", "a YAML file")]) from None
+    except OSError as exc:
+        raise SpecError([Problem(file, "", f"an unreadable file ({exc.strerror})", "a readable YAML file")]) from None
+    if len(raw) > MAX_BYTES:
+        raise SpecError([Problem(file, "", f"a file larger than {MAX_BYTES // 1024 // 1024} MB", "a YAML model")])
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SpecError([Problem(file, "", "text that is not UTF-8", "a UTF-8 YAML file", line)]) from None
+
+
+def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """Parse a YAML file (YAML 1.2) into data plus its node tree (for line numbers), in bounded time."""
+    text = _read_text(path)
+    try:
+        _check_size(text)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except _Unbounded as exc:
+        raise SpecError([Problem(str(path), "", exc.found, exc.expected, exc.line)]) from None
+    except yaml.YAMLError as c_exc:
+        exc = _malformed(text, c_exc)
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -115,8 +297,29 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
+_PLAIN = {
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "string_type": "text (in quotes if it looks like a number)",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping (key: value)",
+    "model_type": "a mapping (key: value)",
+    "model_attributes_type": "a mapping (key: value)",
+}
+"""Pydantic error kinds in a planner's words."""
+
+
 def _expected(err: dict[str, Any]) -> str:
-    kind, msg = err["type"], err["msg"]
+    kind, msg, ctx = err["type"], err["msg"], err.get("ctx") or {}
     if kind == "extra_forbidden":
         return "no such key (check its spelling and place)"
     if kind == "missing":
@@ -125,6 +328,19 @@ def _expected(err: dict[str, Any]) -> str:
         return f"dist to be one of: {', '.join(DIST_NAMES)}"
     if kind == "union_tag_not_found":
         return "a 'dist:' key naming the distribution"
+    if kind in _PLAIN:
+        return _PLAIN[kind]
+    if kind == "too_short":
+        return f"at least {_count(ctx['min_length'], 'item')}"
+    if kind == "too_long":
+        return f"at most {_count(ctx['max_length'], 'item')}"
+    if kind == "string_too_short":
+        return f"at least {_count(ctx['min_length'], 'character')}"
+    if kind == "string_too_long":
+        return f"at most {_count(ctx['max_length'], 'character')}"
+    if kind == "literal_error":
+        choices = ctx["expected"]
+        return f"one of {choices}" if " or " in choices else choices
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             return msg[len(prefix) :]
@@ -164,10 +380,16 @@ def _clean_loc(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
 
 
 def validation_problems(file: str, exc: ValidationError, node: yaml.Node | None, data: Any = None) -> list[Problem]:
-    problems = []
+    """One problem per field: the alternatives of a union (``'auto'`` or a number) become one line."""
+    problems: list[Problem] = []
     for err in exc.errors(include_url=False):
         loc = _clean_loc(tuple(err["loc"]), data)
-        problems.append(Problem(file, format_path(loc), _found(err), _expected(err), line_of(node, loc)))
+        problem = Problem(file, format_path(loc), _found(err), _expected(err), line_of(node, loc))
+        last = problems[-1] if problems else None
+        if last is not None and (last.path, last.found) == (problem.path, problem.found) and problem.path:
+            problems[-1] = Problem(file, last.path, last.found, f"{last.expected} or {problem.expected}", last.line)
+        else:
+            problems.append(problem)
     return problems
 
 
@@ -182,8 +404,8 @@ def _non_finite_problems(file: str, data: Any, node: yaml.Node | None, loc: tupl
     return []
 
 
-def load_yaml_as(model: type[M], path: Path) -> tuple[M, yaml.Node | None]:
-    """Parse and validate one YAML file as ``model``; raise :class:`SpecError` with every problem."""
+def read_mapping(path: Path) -> tuple[dict, yaml.Node | None]:
+    """A YAML file whose top level is a mapping with finite numbers, plus its node tree."""
     data, node = read_yaml(path)
     file = str(path)
     if not isinstance(data, dict):
@@ -191,7 +413,13 @@ def load_yaml_as(model: type[M], path: Path) -> tuple[M, yaml.Node | None]:
     problems = _non_finite_problems(file, data, node)
     if problems:
         raise SpecError(problems)
+    return data, node
+
+
+def load_yaml_as(model: type[M], path: Path) -> tuple[M, yaml.Node | None]:
+    """Parse and validate one YAML file as ``model``; raise :class:`SpecError` with every problem."""
+    data, node = read_mapping(path)
     try:
         return model.model_validate(data), node
     except ValidationError as exc:
-        raise SpecError(validation_problems(file, exc, node, data)) from None
+        raise SpecError(validation_problems(str(path), exc, node, data)) from None

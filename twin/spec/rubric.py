@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from twin.spec.base import Sourced, Spec
+from twin.spec.base import Float, Int, Sourced, Spec
 from twin.spec.factory import Name
 from twin.spec.information import FlowName, SystemName
 from twin.spec.investment import Tier
@@ -17,7 +17,7 @@ Element = Literal["基本要求", "工厂建设", "生产作业", "生产管理"
 class Check(Spec):
     """What a criterion reads in the profile; exactly one test per check."""
 
-    networked_share_min: float | None = Field(default=None, ge=0, le=1)
+    networked_share_min: Float | None = Field(default=None, ge=0, le=1)
     system: SystemName | None = None
     flow: FlowName | None = None
     mode: Literal["manual", "batch", "realtime"] | None = None
@@ -26,9 +26,9 @@ class Check(Spec):
     inspection_in: list[Literal["none", "end_of_line", "inline"]] | None = None
     energy_in: list[Literal["none", "metering", "managed"]] | None = None
     material_in: list[Literal["manual", "wms"]] | None = None
-    ai_share_min: float | None = Field(default=None, ge=0, le=1)
-    cmmm_min: int | None = Field(default=None, ge=1, le=5)
-    scenarios_min: int | None = Field(default=None, ge=1)
+    ai_share_min: Float | None = Field(default=None, ge=0, le=1)
+    cmmm_min: Int | None = Field(default=None, ge=1, le=5)
+    scenarios_min: Int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _one_test(self) -> Check:
@@ -47,7 +47,7 @@ class Criterion(Sourced):
     name_en: str
     name_zh: str
     check: Check
-    weight: float = Field(default=1.0, gt=0)
+    weight: Float = Field(default=1.0, gt=0)
 
 
 class Rubric(Sourced):
