@@ -6,7 +6,7 @@ assumption without a range is held fixed there.
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from twin.spec.base import Sourced, Spec
 from twin.spec.investment import Tier
@@ -26,6 +26,15 @@ class Assumption(Sourced):
         if self.low is not None and not self.low <= self.value <= self.high:
             raise ValueError(f"low <= value <= high, found {self.low} / {self.value} / {self.high}")
         return self
+
+
+FRACTIONS = ("discount_rate", "income_tax_rate", "inventory_carrying_rate")
+
+
+def _yearly_fraction(a: Assumption | None) -> Assumption | None:
+    if a is not None and not all(0 <= v < 1 for v in (a.value, a.low, a.high) if v is not None):
+        raise ValueError("a yearly fraction in [0, 1) for value, low and high")
+    return a
 
 
 class Award(Sourced):
@@ -50,14 +59,7 @@ class Finance(Spec):
     awards: list[Award] = []
     source: str | None = None
 
-    @model_validator(mode="after")
-    def _rates_are_plausible(self) -> Finance:
-        for name in ("discount_rate", "income_tax_rate", "inventory_carrying_rate"):
-            a: Assumption = getattr(self, name)
-            for v in (a.value, a.low, a.high):
-                if v is not None and not 0 <= v < 1:
-                    raise ValueError(f"{name} is a yearly fraction in [0, 1), found {v}")
-        return self
+    _fractions = field_validator(*FRACTIONS)(_yearly_fraction)
 
 
 class FinanceFile(Spec):
