@@ -1,0 +1,136 @@
+"""Upgrade paths: the shipped reference paths, their tier timelines, and one-line errors for bad paths files."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from twin.plan.investments import load_catalogue
+from twin.plan.paths import load_paths, stage_plants
+from twin.plan.presets import load_model
+from twin.spec import SpecError
+from twin.tiers.assess import assess, load_rubric
+
+
+@pytest.fixture(scope="module")
+def plant():
+    return load_model("precision_machining")
+
+
+def test_shipped_paths_differ_in_strategy_and_climb_the_tiers(plant):
+    catalogue, rubric = load_catalogue(), load_rubric()
+    paths, finance = load_paths(None, plant, catalogue)
+    assert len(paths) >= 4 and finance.horizon_years == 10
+    final_tiers = {}
+    for upgrade in paths:
+        assert upgrade.name_zh and upgrade.source
+        tiers = [assess(state, rubric).tier for state in stage_plants(upgrade, plant, catalogue)]
+        order = ["basic", "advanced", "excellent", "leading"]
+        assert [order.index(t) for t in tiers] == sorted(order.index(t) for t in tiers), upgrade.name
+        final_tiers[upgrade.name] = tiers[-1]
+    assert sum(t in ("excellent", "leading") for t in final_tiers.values()) >= 3
+    assert "leading" in final_tiers.values()
+    first_stages = {tuple(p.stages[0].investments) for p in paths}
+    assert len(first_stages) == len(paths)  # the strategies start differently
+
+
+def _problems(tmp_path, plant, body: str, name: str = "paths.yaml") -> list[str]:
+    file = tmp_path / name
+    file.write_text(textwrap.dedent(body), encoding="utf-8")
+    with pytest.raises(SpecError) as err:
+        load_paths(file, plant)
+    return [str(p) for p in err.value.problems]
+
+
+PATH_HEAD = """\
+paths:
+  - name: p
+    name_en: P
+    name_zh: 路径
+    stages:
+"""
+
+
+@pytest.mark.parametrize(
+    ("stages", "where", "says"),
+    [
+        (
+            "      - {year: 0, investments: [mdc_all, andon_x]}\n",
+            ":6: paths[0].stages[0].investments[1]: found unknown investment 'andon_x'",
+            "catalogue",
+        ),
+        (
+            "      - {year: 0, investments: [mdc_all]}\n      - {year: 1, investments: [mdc_all]}\n",
+            ":7: paths[0].stages[1].investments[0]: found 'mdc_all' again",
+            "once",
+        ),
+        (
+            "      - {year: 0, investments: [aps]}\n",
+            ":6: paths[0].stages[0].investments[0]: found 'aps' before its prerequisite mes, erp_mes_realtime",
+            "earlier stage or the same one",
+        ),
+        (
+            "      - {year: 2, investments: [mdc_all]}\n      - {year: 1, investments: [andon]}\n",
+            ":7: paths[0].stages[1].year: found 1 after year 2",
+            "increasing",
+        ),
+        (
+            "      - {year: 10, investments: [mdc_all]}\n",
+            ":6: paths[0].stages[0].year: found 10",
+            "10-year horizon",
+        ),
+        (
+            "      - {year: -1, investments: [mdc_all]}\n",
+            ":6: paths[0].stages[0].year: found -1",
+            "greater than or equal to 0",
+        ),
+    ],
+)
+def test_bad_paths_get_one_line_naming_file_line_field_and_what_was_expected(tmp_path, plant, stages, where, says):
+    (line,) = _problems(tmp_path, plant, PATH_HEAD + stages)
+    assert line.startswith(str(tmp_path / "paths.yaml") + where), line
+    assert says in line
+
+
+def test_prerequisite_in_the_same_stage_is_fine_whatever_the_order(tmp_path, plant):
+    file = tmp_path / "ok.yaml"
+    file.write_text(PATH_HEAD + "      - {year: 0, investments: [andon, mdc_all]}\n", encoding="utf-8")
+    (upgrade,), _ = load_paths(file, plant)
+    assert upgrade.investments == ["andon", "mdc_all"]
+
+
+def test_a_patch_that_does_not_fit_the_plant_is_named_with_its_stage(tmp_path):
+    smt = load_model("electronics_smt")
+    lines = _problems(tmp_path, smt, PATH_HEAD + "      - {year: 0, investments: [vmc_added]}\n")
+    assert any(":6: paths[0].stages[0].investments: found " in line and "vmc_added" in line for line in lines), lines
+
+
+def test_finance_overrides_in_a_paths_file_keep_the_other_defaults(tmp_path, plant):
+    file = tmp_path / "own.yaml"
+    file.write_text(
+        PATH_HEAD
+        + "      - {year: 0, investments: [mdc_all]}\n"
+        + "finance:\n  horizon_years: 6\n  discount_rate: {value: 0.1, low: 0.08, high: 0.12, source: board}\n",
+        encoding="utf-8",
+    )
+    _, finance = load_paths(file, plant)
+    assert finance.horizon_years == 6 and finance.discount_rate.value == pytest.approx(0.1)
+    assert finance.income_tax_rate.value == pytest.approx(0.25)
+
+
+def test_paths_for_another_plant_are_left_out_and_none_left_is_an_error(plant):
+    smt = load_model("electronics_smt")
+    with pytest.raises(SpecError, match="no path for plant 'electronics_smt'"):
+        load_paths(None, smt)
+
+
+def test_an_override_that_breaks_a_finance_rule_is_one_line_naming_the_block(tmp_path, plant):
+    lines = _problems(
+        tmp_path,
+        plant,
+        PATH_HEAD
+        + "      - {year: 0, investments: [mdc_all]}\n"
+        + "finance:\n  discount_rate: {value: 1.5, source: board}\n",
+    )
+    assert len(lines) == 1 and ":8: finance.discount_rate: found " in lines[0] and "[0, 1)" in lines[0], lines
