@@ -84,31 +84,33 @@ class _Twin(TyperGroup):
         return code
 
     def invoke(self, ctx: typer.Context) -> Any:
-        where = f"{ctx.command_path} {ctx.invoked_subcommand or ''}".strip()
+        def where() -> str:  # the subcommand is known only once the group has dispatched to it
+            return f"{ctx.command_path} {ctx.invoked_subcommand or ''}".strip()
+
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except KeyboardInterrupt:
-            _say(f"{where}: interrupted; nothing was written")
+            _say(f"{where()}: interrupted; nothing was written")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except SpecError as exc:
             for problem in exc.problems:
                 _say(str(problem))
             raise typer.Exit(EXIT_INPUT) from None
         except RunError as exc:
-            _say(f"{where}: {exc}")
+            _say(f"{where()}: {exc}")
             raise typer.Exit(EXIT_INPUT) from None
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 raise
             name = f"{exc.filename}: " if exc.filename else ""
-            _say(f"{where}: {name}{exc.strerror or exc}")
+            _say(f"{where()}: {name}{exc.strerror or exc}")
             raise typer.Exit(EXIT_NOT_SAVED) from None
         except Exception as exc:
             traceback.print_exc()
             _say(
-                f"{where}: internal error: {type(exc).__name__}: {exc} — "
+                f"{where()}: internal error: {type(exc).__name__}: {exc} — "
                 "please report it with the command, the model and the traceback above"
             )
             raise typer.Exit(EXIT_BUG) from None

@@ -64,8 +64,10 @@ def _check_options(days: float, reps: int, warmup: Warmup, jobs: int) -> None:
     if not _whole(jobs) or jobs < 1:
         raise OptionError(f"found {_shown(jobs)}; expected a whole number of worker processes >= 1", "jobs")
     if warmup != "auto" and (not _real(warmup) or not 0 <= warmup < days * 1440):
-        horizon = f"{days * 1440:g} min" if _real(days) else "the horizon"
-        raise OptionError(f"found {_shown(warmup)}; expected 'auto' or minutes from 0 up to {horizon}", "warmup")
+        raise OptionError(
+            f"found {_shown(warmup)}; expected 'auto' or minutes from 0 to below the horizon of {days * 1440:g} min",
+            "warmup",
+        )
 
 
 def checkpoint_times(horizon: float, warmup: Warmup) -> list[float]:

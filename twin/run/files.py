@@ -25,6 +25,21 @@ def _umask() -> int:
     return mask
 
 
+def _nearest_existing(folder: Path) -> Path:
+    """The folder itself or its closest ancestor that exists (missing folders are created on writing)."""
+    while not folder.exists():
+        folder = folder.parent
+    return folder
+
+
+def _same(a: Path, b: Path) -> bool:
+    """One file under two names (a symlink or a hard link), or one path not yet created."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return Path(os.path.realpath(a)) == Path(os.path.realpath(b))
+
+
 def _reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
@@ -40,11 +55,11 @@ def resolve_target(path: str | Path, protect: Iterable[str | Path] = ()) -> Path
     target = Path(os.path.realpath(given))
     via = f" (the symlink {given} points to it)" if given.is_symlink() else ""
     for inp in protect:
-        if Path(os.path.realpath(Path(inp).expanduser())) == target:
+        if _same(Path(inp).expanduser(), target):
             raise OutputError(f"{target} is the model being simulated{via}; give another file name")
     try:
         mode = target.stat().st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         mode = None
     except OSError as exc:
         raise OutputError(f"cannot use {target}: {_reason(exc)}") from None
@@ -52,9 +67,7 @@ def resolve_target(path: str | Path, protect: Iterable[str | Path] = ()) -> Path
         raise OutputError(f"{target} is a folder{via}; give a file name")
     if mode is not None and not stat.S_ISREG(mode):
         raise OutputError(f"{target} is not a regular file{via}; results are written only to regular files")
-    ancestor = target.parent
-    while not ancestor.exists():
-        ancestor = ancestor.parent
+    ancestor = _nearest_existing(target.parent)
     if not ancestor.is_dir():
         raise OutputError(f"cannot create {target}: {ancestor} is a file, not a folder")
     return target
@@ -63,9 +76,7 @@ def resolve_target(path: str | Path, protect: Iterable[str | Path] = ()) -> Path
 def check_writable(path: str | Path, protect: Iterable[str | Path] = ()) -> Path:
     """``resolve_target`` plus a probe: create and remove a temporary file where the result will go."""
     target = resolve_target(path, protect)
-    folder = target.parent
-    while not folder.exists():
-        folder = folder.parent
+    folder = _nearest_existing(target.parent)
     try:
         fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".probe", dir=folder)
         os.close(fd)
@@ -84,7 +95,7 @@ def write_atomic(path: str | Path, text: str, protect: Iterable[str | Path] = ()
     target = resolve_target(path, protect)
     try:
         old = target.stat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         old = None
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {_reason(exc)}") from None
@@ -99,12 +110,10 @@ def write_atomic(path: str | Path, text: str, protect: Iterable[str | Path] = ()
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except OSError as exc:
+    except BaseException as exc:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {target}: {_reason(exc)}") from None
-    except BaseException:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {target}: {_reason(exc)}") from None
         raise
     return target
