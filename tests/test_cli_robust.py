@@ -234,16 +234,24 @@ def test_an_interrupted_run_says_so_in_one_line_and_writes_nothing(here, monkeyp
     assert only(here) == ["model.yaml"]
 
 
-def test_ctrl_c_in_a_real_run_prints_one_line_and_writes_nothing(here):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_in_a_real_run_prints_one_line_writes_nothing_and_leaves_no_worker(here, jobs):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TWIN_PROGRESS_SECONDS": "0.05"}
-    cmd = [sys.executable, "-m", "twin.cli", "simulate", "--days", "3000", "--reps", "1", "--out", "r.json"]
-    proc = subprocess.Popen(cmd, cwd=here, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cmd = [sys.executable, "-m", "twin.cli", "simulate", "--days", "600", "--reps", "2", "--jobs", jobs]
+    proc = subprocess.Popen(
+        [*cmd, "--out", "r.json"],
+        cwd=here,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         ready, _, _ = select.select([proc.stderr], [], [], 20)
         assert ready, "no progress line within 20 s"
-        first = proc.stderr.readline()
-        assert "%" in first, first
-        proc.send_signal(signal.SIGINT)
+        assert "%" in proc.stderr.readline()
+        os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the whole process group
         out, rest = proc.communicate(timeout=20)
     finally:
         proc.kill()
@@ -252,6 +260,8 @@ def test_ctrl_c_in_a_real_run_prints_one_line_and_writes_nothing(here):
     assert lines == ["twin simulate: interrupted; nothing was written"], rest
     assert out == ""
     assert only(here) == ["model.yaml"]
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)  # no worker left running
 
 
 # --- the README runs as written ------------------------------------------------------------------

@@ -9,15 +9,13 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
-from multiprocessing import Array
+from multiprocessing import Array, Pool
 from typing import Any
 
 MB_PER_WORKER = 120
 POLL_S = 0.5
 
 _done: Any = None
-_running = False
 
 
 def available_memory_mb() -> float | None:
@@ -49,24 +47,14 @@ def cap_jobs(jobs: int) -> tuple[int, str | None]:
 
 
 def _start_worker(done: Any) -> None:
+    """Keep the shared progress array; leave Ctrl-C to the parent, which stops the whole pool."""
     global _done
     _done = done
-    signal.signal(signal.SIGINT, _on_interrupt)
-
-
-def _on_interrupt(signum: int, frame: object) -> None:
-    """Ctrl-C reaches the whole process group: stop a running replication, let an idle worker wait to be shut down."""
-    if _running:
-        raise KeyboardInterrupt
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _call(fn: Callable[..., Any], index: int, args: tuple) -> Any:
-    global _running
-    _running = True
-    try:
-        return fn(*args, lambda fraction: _done.__setitem__(index, fraction))
-    finally:
-        _running = False
+    return fn(*args, lambda fraction: _done.__setitem__(index, fraction))
 
 
 def map_with_progress(
@@ -75,24 +63,26 @@ def map_with_progress(
     """``[fn(*args, report) for args in arglists]`` in ``jobs`` processes, in order.
 
     ``fn`` takes a last argument ``report(fraction)``; ``progress`` gets the mean fraction over all
-    calls every ``POLL_S`` seconds.
+    calls every ``POLL_S`` seconds. On an error or Ctrl-C the workers are stopped at once, not
+    left to finish their replications.
     """
     n = len(arglists)
     done = Array("d", n, lock=False)
-    pool = ProcessPoolExecutor(max_workers=min(jobs, n), initializer=_start_worker, initargs=(done,))
+    pool = Pool(min(jobs, n), initializer=_start_worker, initargs=(done,))
     try:
-        futures = [pool.submit(_call, fn, i, args) for i, args in enumerate(arglists)]
-        pending = set(futures)
+        pending = [pool.apply_async(_call, (fn, i, args)) for i, args in enumerate(arglists)]
+        calls = list(pending)
         while pending:
-            _, pending = wait(pending, timeout=POLL_S, return_when=FIRST_EXCEPTION)
-            failed = next((f.exception() for f in futures if f.done() and f.exception() is not None), None)
-            if failed is not None:
-                raise failed
+            pending[0].wait(POLL_S)
+            for call in [c for c in pending if c.ready()]:
+                call.get()  # raises the call's error here, without waiting for the others
+                pending.remove(call)
             if progress:
                 progress(sum(done) / n)
-        results = [f.result() for f in futures]
+        results = [c.get() for c in calls]
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.terminate()
         raise
-    pool.shutdown()
+    pool.close()
+    pool.join()
     return results
