@@ -324,17 +324,33 @@ def test_tables_fit_80_columns_when_piped_and_cut_nothing(args):
 
 
 def test_station_tables_name_stations_in_english_and_chinese_with_units(here):
-    result = run("simulate", "model.yaml", *FAST, env={"COLUMNS": "80"})
+    result = run("simulate", "model.yaml", *FAST, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.stderr
-    assert "saw 锯切" in result.stdout
-    assert "queue 队列 units" in re.sub(r"\s+", " ", result.stdout) or "units" in result.stdout
-    assert "counts starved and blocked time as lost" in re.sub(r"\s+", " ", result.stdout)
+    text = result.stdout
+    assert "saw 锯切" in text and "mill *" in text or "mill " in text
+    assert "queue 队列 units" in text and re.search(r"wait 排队 (min|h|d)", text)
+    assert "counts starved and blocked time as lost" in text
 
 
-def test_lead_times_read_in_hours_or_days():
-    result = run("simulate", *FAST, env={"COLUMNS": "120"})
-    rows = {ln.split()[0] + " " + ln.split()[1]: ln for ln in result.stdout.splitlines() if "Lead time" in ln}
-    assert rows and all(ln.split()[-1] in ("h", "d") for ln in rows.values()), rows
+def test_lead_and_flow_times_read_in_hours_or_days():
+    result = run("simulate", *FAST, env={"COLUMNS": "200"})
+    rows = [ln.split() for ln in result.stdout.splitlines() if re.match(r"\s+(Lead|Flow) time", ln)]
+    assert len(rows) == 3 and all(row[-1] in ("h", "d") for row in rows), rows
+
+
+def test_run_warnings_are_printed_on_stderr_and_keep_stdout_json(here, monkeypatch):
+    real = twin.cli.simulate
+
+    def with_warning(*a, **k):
+        result = real(*a, **k)
+        result.warnings = ["warm-up not detected: run longer"]
+        return result
+
+    monkeypatch.setattr(twin.cli, "simulate", with_warning)
+    result = run("simulate", "model.yaml", *FAST, "--json")
+    assert result.exit_code == 0
+    assert result.stderr == "warning: warm-up not detected: run longer\n"
+    json.loads(result.stdout)
 
 
 def test_help_shows_flags_as_flags_and_their_defaults():

@@ -190,19 +190,20 @@ def _grid(
     unbreakable word or number before any column gets more; the rest goes to the text columns.
     """
     table = Table(title=title, caption=caption, title_justify="left", caption_justify="left", box=box.SIMPLE_HEAD)
-    n = len(headers)
-    lo, hi = [], []
+    lo, fit, flat = [], [], []  # narrowest; widest cell; widest cell or header on one line
     for i, header in enumerate(headers):
-        cells = [_pieces(row[i], i in numeric) for row in rows] + [_pieces(header, False)]
-        lo.append(max(c[0] for c in cells))
-        hi.append(max([c[1] for c in cells[:-1]], default=1))
-    widths = [max(a, b) if i in numeric else a for i, (a, b) in enumerate(zip(lo, hi, strict=True))]
-    spare = width - (3 * n + 1) - sum(widths)
-    while spare > 0 and any(w < h for w, h in zip(widths, hi, strict=True)):
-        for i in range(n):
-            if spare > 0 and widths[i] < hi[i]:
-                widths[i] += 1
-                spare -= 1
+        cells = [_pieces(row[i], i in numeric) for row in rows]
+        lo.append(max([c[0] for c in cells] + [_pieces(header, False)[0]]))
+        fit.append(max([c[1] for c in cells], default=1))
+        flat.append(max(fit[-1], cell_len(header)))
+    widths = [max(a, b) if i in numeric else a for i, (a, b) in enumerate(zip(lo, fit, strict=True))]
+    spare = width - (3 * len(headers) + 1) - sum(widths)
+    for target in (fit, flat):  # first no cell wraps, then no header
+        while spare > 0 and any(w < t for w, t in zip(widths, target, strict=True)):
+            for i, t in enumerate(target):
+                if spare > 0 and widths[i] < t:
+                    widths[i] += 1
+                    spare -= 1
     for i, header in enumerate(headers):
         table.add_column(header, justify="right" if i in numeric else "left", overflow="fold", width=widths[i])
     for row in rows:
@@ -294,11 +295,12 @@ def _warmup(value: str | None) -> str | float | None:
         raise typer.BadParameter(f"found {value!r}; expected 'auto' or minutes", param_hint="--warmup") from None
 
 
-def _time_unit(minutes: float) -> tuple[float, str]:
-    """Divisor and unit for a time as planners read it: minutes, hours, or days beyond three days."""
+def _time_unit(minutes: float, shortest: str = "min") -> tuple[float, str]:
+    """Divisor and unit for a time as planners read it: days beyond three days, else hours (or minutes
+    below two hours, where ``shortest`` allows)."""
     if minutes >= 3 * 1440:
         return 1440.0, "d"
-    if minutes >= 120:
+    if minutes >= 120 or shortest == "h":
         return 60.0, "h"
     return 1.0, "min"
 
@@ -307,15 +309,18 @@ def _display_unit(unit: str, magnitude: float) -> tuple[float, str]:
     """Divisor and printed unit of a KPI row; one per row, so its mean and CI read in the same unit."""
     if unit == "ratio":
         return 0.01, "%"
-    if unit == "min":
-        return _time_unit(magnitude)
+    if unit == "min":  # lead and flow times: planners think in hours and days
+        return _time_unit(magnitude, shortest="h")
     return 1.0, unit
 
 
-def _num(value: float | None, divisor: float) -> str:
-    if value is None:
-        return "—"
-    return f"{value / divisor:,.1f}" if divisor != 1.0 or abs(value) >= 100 else f"{value:,.2f}"
+def _num(value: float | None, divisor: float, digits: int = 1) -> str:
+    return "—" if value is None else f"{value / divisor:,.{digits}f}"
+
+
+def _digits(magnitude: float, divisor: float) -> int:
+    """Decimals for a row: two for small plain quantities (0.54 units/operator-h), else one."""
+    return 2 if divisor == 1.0 and magnitude < 100 else 1
 
 
 def _kpi_table(columns: Sequence[tuple[str, SimulationResult]], width: int) -> Table:
@@ -335,11 +340,17 @@ def _kpi_table(columns: Sequence[tuple[str, SimulationResult]], width: int) -> T
     rows = []
     for name, info in PLANT_KPIS.items():
         estimates = [result.kpis[name] for _, result in columns]
-        divisor, unit = _display_unit(info.unit, max((abs(e.mean) for e in estimates if e.mean is not None), default=0))
+        magnitude = max((abs(e.mean) for e in estimates if e.mean is not None), default=0)
+        divisor, unit = _display_unit(info.unit, magnitude)
+        digits = _digits(magnitude, divisor)
         cells = [f"{info.en} {info.zh}"]
         for e in estimates:
-            ci = "—" if e.lo is None or e.hi is None else f"{_num(e.lo, divisor)} to {_num(e.hi, divisor)}"
-            cells += [_num(e.mean, divisor), ci]
+            ci = (
+                "—"
+                if e.lo is None or e.hi is None
+                else f"{_num(e.lo, divisor, digits)} to {_num(e.hi, divisor, digits)}"
+            )
+            cells += [_num(e.mean, divisor, digits), ci]
         rows.append((*cells, unit))
     return _grid(title, (*headers, "unit 单位"), rows, width, numeric=range(1, len(headers)), caption=caption)
 
@@ -363,7 +374,7 @@ def _station_tables(result: SimulationResult, factory: Factory, width: int) -> t
     oee_rows, time_rows = [], []
     for name, kp in result.stations.items():
         label = f"{name}{' *' if name == result.bottleneck else ''} {names_zh.get(name) or ''}".strip()
-        queue = (_num(kp["queue_len"].mean, 1.0), _num(kp["queue_wait_min"].mean, divisor))
+        queue = (_num(kp["queue_len"].mean, 1.0, 2), _num(kp["queue_wait_min"].mean, divisor))
         oee_rows.append((label, *(_num(kp[k].mean, 0.01) for k, _ in STATION_OEE), *queue))
         time_rows.append((label, *(_num(kp[k].mean, 0.01) for k, _ in STATION_TIME)))
     oee = _grid(
