@@ -336,6 +336,16 @@ def test_station_tables_name_stations_in_english_and_chinese_with_units(here):
     assert "counts starved and blocked time as lost" in text
 
 
+@pytest.mark.parametrize(
+    ("command", "names"),
+    [("assess", ["production operations", "生产作业"]), ("investments", ["Andon call system", "安灯系统"])],
+)
+def test_assessment_elements_and_investments_are_named_in_english_and_chinese(command, names):
+    result = run(command, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.stderr
+    assert all(name in result.stdout for name in names)
+
+
 def test_lead_and_flow_times_read_in_hours_or_days():
     result = run("simulate", *FAST, env={"COLUMNS": "200"})
     rows = [ln.split() for ln in result.stdout.splitlines() if re.match(r"\s+(Lead|Flow) time", ln)]

@@ -132,7 +132,7 @@ err = Console(stderr=True)
 
 def _out() -> Console:
     """Stdout, made when printing so ``COLUMNS`` and piping are honoured (80 columns when piped)."""
-    return Console(highlight=False)
+    return Console(highlight=False, markup=False)  # names and descriptions are the user's text, not markup
 
 
 def _version(value: bool) -> None:
@@ -157,6 +157,15 @@ def _root(
     """
 
 
+ELEMENT_EN = {
+    "基本要求": "basic requirements",
+    "工厂建设": "plant build-up",
+    "生产作业": "production operations",
+    "生产管理": "production management",
+    "运营管理": "business management",
+}
+"""English names of the tier plan's elements, shown beside the Chinese ones."""
+
 ModelArg = Annotated[
     str | None,
     typer.Argument(
@@ -166,9 +175,9 @@ ModelArg = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 
 
-def _pieces(text: str, numeric: bool) -> tuple[int, int]:
+def _pieces(text: str | Text, numeric: bool) -> tuple[int, int]:
     """Narrowest and widest a cell can be: a number or an English word is never split; Chinese may be."""
-    lines = Text.from_markup(text).plain.split("\n")
+    lines = str(text).split("\n")
     widest = max(cell_len(line) for line in lines)
     if numeric:
         return widest, widest
@@ -179,7 +188,7 @@ def _pieces(text: str, numeric: bool) -> tuple[int, int]:
 def _grid(
     title: str,
     headers: Sequence[str],
-    rows: Sequence[Sequence[str]],
+    rows: Sequence[Sequence[str | Text]],
     width: int,
     numeric: Collection[int] = (),
     caption: str | None = None,
@@ -272,9 +281,9 @@ def assess_cmd(model: ModelArg = None, as_json: JsonOpt = False) -> None:
     rows = [
         (
             f"{c.tier} {TIER_ZH[c.tier]}",
-            c.element,
+            f"{ELEMENT_EN.get(c.element, '')} {c.element}".strip(),
             f"{c.name_en}\n{c.name_zh}",
-            "[green]yes 是[/]" if result.passed[c.id] else "[red]no 否[/]",
+            Text("yes 是", style="green") if result.passed[c.id] else Text("no 否", style="red"),
         )
         for c in rubric.criteria
     ]
@@ -283,7 +292,7 @@ def assess_cmd(model: ModelArg = None, as_json: JsonOpt = False) -> None:
         rows = [(g.criterion.id, g.missing, ", ".join(g.closed_by) or "—") for g in result.gaps]
         title = f"Gap to {result.next_tier} {TIER_ZH[result.next_tier]} 差距"
         out.print(_grid(title, ("criterion 指标", "missing 缺少", "closed by 可由以下投资补齐"), rows, out.width))
-    out.print(f"[dim]{rubric.note}[/]")
+    out.print(rubric.note, style="dim")
 
 
 def _warmup(value: str | None) -> str | float | None:
