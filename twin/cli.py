@@ -11,7 +11,6 @@ import json
 import sys
 import traceback
 from collections.abc import Collection, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
+from twin import __version__
 from twin.kpi.definitions import PLANT_KPIS
 from twin.plan.investments import Scenario, load_catalogue, order_investments
 from twin.plan.presets import load_model, model_names
@@ -119,8 +119,6 @@ class _Twin(TyperGroup):
 app = typer.Typer(
     name="twin",
     cls=_Twin,
-    help="Tier Twin — simulate a plant and the smart-factory investments that lift it a tier.\n\n"
-    "Tier Twin 智能工厂梯度升级数字孪生：仿真工厂与投资方案。",
     epilog=EXIT_STATUS,
     no_args_is_help=True,
     add_completion=False,
@@ -137,11 +135,7 @@ def _out() -> Console:
 
 def _version(value: bool) -> None:
     if value:
-        try:
-            number = version("tier-twin")
-        except PackageNotFoundError:
-            from twin import __version__ as number
-        sys.stdout.write(f"twin {number}\n")
+        sys.stdout.write(f"twin {__version__}\n")
         raise typer.Exit()
 
 
