@@ -404,8 +404,21 @@ def _report_halfway_then_wait(seconds: float, report) -> float:
 
 def test_a_process_pool_reports_progress_from_inside_its_replications():
     seen: list[float] = []
-    assert map_with_progress(_report_halfway_then_wait, [(1.5,), (1.5,)], 2, seen.append) == [1.5, 1.5]
-    assert any(0.4 < f < 0.6 for f in seen), seen  # both replications halfway, neither finished
+    assert map_with_progress(_report_halfway_then_wait, [(1.2,)], 2, seen.append) == [1.2]
+    assert 0.5 in seen, seen  # reported while the call was still running, not only when it ended
+
+
+def _fail_or_wait(seconds: float | None, report) -> None:
+    if seconds is None:
+        raise RunError("stopped: too many events")
+    time.sleep(seconds)
+
+
+def test_an_error_in_one_worker_stops_the_pool_at_once_and_is_raised_as_is():
+    start = time.monotonic()
+    with pytest.raises(RunError, match="too many events"):
+        map_with_progress(_fail_or_wait, [(30.0,), (None,)], 2, None)
+    assert time.monotonic() - start < 10  # the 30-s call was not waited for
 
 
 def test_jobs_above_the_cores_are_capped_with_one_line(here):
