@@ -131,6 +131,17 @@ def test_out_keeps_the_mode_of_the_file_it_replaces(here, mode):
     assert json.loads(target.read_text(encoding="utf-8"))["model"] == "cell"
 
 
+def test_out_keeps_the_owner_of_the_file_it_replaces(here):
+    target = here / "result.json"
+    target.write_text("old\n", encoding="utf-8")
+    try:
+        os.chown(target, 4321, 4321)
+    except PermissionError:
+        pytest.skip("giving a file to another user needs root")
+    assert run("simulate", "model.yaml", *FAST, "--out", "result.json").exit_code == 0
+    assert (target.stat().st_uid, target.stat().st_gid) == (4321, 4321)
+
+
 def test_out_creates_a_new_file_with_the_usual_umask(here):
     old = os.umask(0o022)
     try:
@@ -198,6 +209,9 @@ def test_a_warmup_from_the_model_that_does_not_fit_names_the_file_and_field(here
     (here / "model.yaml").write_text(MODEL + "run: {days: 1, warmup: 2000}\n", encoding="utf-8")
     line = one_line_error(run("simulate", "model.yaml"))
     assert line.startswith("model.yaml: run.warmup: found 2000; expected ")
+    (here / "model.yaml").write_text(MODEL + "run: {days: 5, warmup: 2000}\n", encoding="utf-8")
+    line = one_line_error(run("simulate", "model.yaml", "--days", "1"))
+    assert line.startswith("model.yaml: run.warmup: found 2000; expected ") and line.endswith("(with --days 1)")
 
 
 @pytest.mark.parametrize(("option", "value"), [("days", -1), ("days", 0), ("reps", 0), ("warmup", -5), ("jobs", 0)])

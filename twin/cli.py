@@ -416,7 +416,9 @@ def _option_error(exc: OptionError, given: dict[str, object], model: str | None)
         _say(f"twin simulate: --{option}: {exc}")
     else:
         field = {"reps": "replications"}.get(option, option)
-        _say(f"{model or DEFAULT_MODEL}: run.{field}: {exc}")
+        days = given.get("days")
+        context = f" (with --days {days:g})" if option == "warmup" and days is not None else ""
+        _say(f"{model or DEFAULT_MODEL}: run.{field}: {exc}{context}")
     return typer.Exit(EXIT_INPUT)
 
 

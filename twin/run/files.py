@@ -3,11 +3,12 @@
 A result is written to a temporary file beside its target and renamed over it, so a reader sees the
 old file or the new one, never a mix. Renaming replaces whatever sits at the name, so the target is
 checked first: a symlink is followed to its target, and a folder, a FIFO, a device or the model
-being simulated is refused. An existing file keeps its mode; a new one gets the usual umask.
+being simulated is refused. An existing file keeps its mode and owner; a new one gets the usual umask.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -105,6 +106,9 @@ def write_atomic(path: str | Path, text: str, protect: Iterable[str | Path] = ()
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            if old and (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+                with contextlib.suppress(PermissionError):  # only root may give a file away
+                    os.fchown(fh.fileno(), old.st_uid, old.st_gid)
             os.fchmod(fh.fileno(), mode)
             fh.write(text)
             fh.flush()
