@@ -1,61 +1,224 @@
-"""The ``twin`` command line: a thin layer over the library."""
+"""The ``twin`` command line: a thin layer over the library.
+
+Every failure a user can cause ends as one line on stderr naming the file, field or option; only a
+bug prints a traceback, with a request to report it.
+"""
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
-import time
+import traceback
+from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich import box
+from rich.cells import cell_len
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
 
+from twin import __version__
 from twin.kpi.definitions import PLANT_KPIS
 from twin.plan.investments import Scenario, load_catalogue, order_investments
 from twin.plan.presets import load_model, model_names
 from twin.run.experiment import OptionError, SimulationResult, simulate
-from twin.run.files import write_atomic
-from twin.spec import Factory, SpecError
+from twin.run.files import OutputError, check_writable, write_atomic
+from twin.run.pool import cap_jobs
+from twin.run.progress import RunProgress
+from twin.spec import DEFAULT_MODEL, Factory, RunError, SpecError
 from twin.spec.information import SYSTEMS_ZH
 from twin.spec.investment import TIER_ZH
 from twin.tiers.assess import assess, load_rubric
 
+EXIT_BUG, EXIT_INPUT, EXIT_NOT_SAVED, EXIT_INTERRUPTED = 1, 2, 3, 130
+EXIT_STATUS = (
+    "Exit status: 0 done; 2 a problem with the model or an option (one line each); "
+    "3 a file could not be read or written (a result is printed before saving fails); "
+    "130 interrupted; 1 an internal error (please report it)."
+)
+
+
+def _say(line: str) -> None:
+    """One plain line on stderr: never wrapped or boxed, so it reads the same in a terminal and a log."""
+    sys.stderr.write(line.replace("\n", " ") + "\n")
+    sys.stderr.flush()
+
+
+def _usage_line(exc: typer.TyperException) -> str:
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "twin"
+    param = getattr(exc, "param", None)
+    hint = getattr(exc, "param_hint", None) or (param.opts[0] if param is not None and param.opts else None)
+    if isinstance(hint, list | tuple):
+        hint = hint[0]
+    if isinstance(exc, typer.BadParameter) and hint:
+        return f"{where}: {hint}: {exc.message}"
+    return f"{where}: {exc.format_message()} (see {where} --help)"
+
+
+class _Twin(TyperGroup):
+    """The ``twin`` group: turns every error into one line and an exit status (see ``EXIT_STATUS``)."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, *a: Any, **kw: Any) -> Any:
+        standalone = kw.pop("standalone_mode", True)
+        prog_name = "twin" if prog_name in (None, "root") else prog_name
+        try:
+            code = super().main(args, prog_name, *a, **kw, standalone_mode=False)
+        except typer.TyperException as exc:  # click's usage errors, as vendored by typer
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                exc.show()
+            else:
+                _say(_usage_line(exc))
+            code = getattr(exc, "exit_code", EXIT_INPUT)
+        except typer.Abort:
+            _say("twin: interrupted; nothing was written")
+            code = EXIT_INTERRUPTED
+        code = code if isinstance(code, int) else 0
+        if standalone:
+            sys.exit(code)
+        return code
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        def where() -> str:  # the subcommand is known only once the group has dispatched to it
+            return f"{ctx.command_path} {ctx.invoked_subcommand or ''}".strip()
+
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except KeyboardInterrupt:
+            _say(f"{where()}: interrupted; nothing was written")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except SpecError as exc:
+            for problem in exc.problems:
+                _say(str(problem))
+            raise typer.Exit(EXIT_INPUT) from None
+        except RunError as exc:
+            _say(f"{where()}: {exc}")
+            raise typer.Exit(EXIT_INPUT) from None
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise
+            name = f"{exc.filename}: " if exc.filename else ""
+            _say(f"{where()}: {name}{exc.strerror or exc}")
+            raise typer.Exit(EXIT_NOT_SAVED) from None
+        except Exception as exc:
+            traceback.print_exc()
+            _say(
+                f"{where()}: internal error: {type(exc).__name__}: {exc} — "
+                "please report it with the command, the model and the traceback above"
+            )
+            raise typer.Exit(EXIT_BUG) from None
+
+
 app = typer.Typer(
-    help="Tier Twin — simulate a plant and the smart-factory investments that lift it a tier.\n\n"
-    "Tier Twin 智能工厂梯度升级数字孪生：仿真工厂与投资方案。",
+    name="twin",
+    cls=_Twin,
+    epilog=EXIT_STATUS,
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
 err = Console(stderr=True)
-out = Console() if sys.stdout.isatty() else Console(width=150)
+
+
+def _out() -> Console:
+    """Stdout, made when printing so ``COLUMNS`` and piping are honoured (80 columns when piped)."""
+    return Console(highlight=False, markup=False)  # names and descriptions are the user's text, not markup
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"twin {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool, typer.Option("--version", is_eager=True, callback=_version, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Tier Twin — simulate a plant and the smart-factory investments that lift it a tier.
+
+    Tier Twin 智能工厂梯度升级数字孪生：仿真工厂与投资方案。
+    """
+
+
+ELEMENT_EN = {
+    "基本要求": "basic requirements",
+    "工厂建设": "plant build-up",
+    "生产作业": "production operations",
+    "生产管理": "production management",
+    "运营管理": "business management",
+}
+"""English names of the tier plan's elements, shown beside the Chinese ones."""
 
 ModelArg = Annotated[
     str | None,
-    typer.Argument(help="A factory YAML file, or a shipped plant or tier preset name (default: precision_machining)."),
+    typer.Argument(
+        help="A factory YAML file, or a shipped plant or tier preset name.", show_default=DEFAULT_MODEL, metavar="MODEL"
+    ),
 ]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 
 
-def _fail(exc: SpecError) -> None:
-    for problem in exc.problems:  # plain lines: a problem must never wrap at the terminal width
-        sys.stderr.write(f"{problem}\n")
-    raise typer.Exit(2)
+def _pieces(text: str | Text, numeric: bool) -> tuple[int, int]:
+    """Narrowest and widest a cell can be: a number or an English word is never split; Chinese may be."""
+    lines = str(text).split("\n")
+    widest = max(cell_len(line) for line in lines)
+    if numeric:
+        return widest, widest
+    words = [w for line in lines for w in line.split()]
+    return max([cell_len(w) if cell_len(w) == len(w) else 2 for w in words], default=1), widest
 
 
-def _load(model: str | None):
-    try:
-        return load_model(model)
-    except SpecError as exc:
-        _fail(exc)
+def _grid(
+    title: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str | Text]],
+    width: int,
+    numeric: Collection[int] = (),
+    caption: str | None = None,
+) -> Table:
+    """A table that wraps rather than cuts, so it reads on an 80-column terminal and when piped.
+
+    Column widths are set here, not left to rich, so that every column gets room for its longest
+    unbreakable word or number before any column gets more; the rest goes to the text columns.
+    """
+    table = Table(title=title, caption=caption, title_justify="left", caption_justify="left", box=box.SIMPLE_HEAD)
+    lo, fit, flat = [], [], []  # narrowest; widest cell; widest cell or header on one line
+    for i, header in enumerate(headers):
+        cells = [_pieces(row[i], i in numeric) for row in rows]
+        lo.append(max([c[0] for c in cells] + [_pieces(header, False)[0]]))
+        fit.append(max([c[1] for c in cells], default=1))
+        flat.append(max(fit[-1], cell_len(header)))
+    widths = [max(a, b) if i in numeric else a for i, (a, b) in enumerate(zip(lo, fit, strict=True))]
+    spare = width - (3 * len(headers) + 1) - sum(widths)
+    for target in (fit, flat):  # first no cell wraps, then no header
+        while spare > 0 and any(w < t for w, t in zip(widths, target, strict=True)):
+            for i, t in enumerate(target):
+                if spare > 0 and widths[i] < t:
+                    widths[i] += 1
+                    spare -= 1
+    for i, header in enumerate(headers):
+        table.add_column(header, justify="right" if i in numeric else "left", overflow="fold", width=widths[i])
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 @app.command()
 def validate(model: ModelArg = None) -> None:
     """Check a factory model; print one line per problem and exit 2 if there are any. 校验工厂模型。"""
-    factory = _load(model)
-    out.print(
+    factory = load_model(model)
+    _out().print(
         f"OK: {factory.name} — {len(factory.stations)} stations, {len(factory.products)} products, "
         f"{sum(s.machines for s in factory.stations)} machines"
     )
@@ -64,206 +227,285 @@ def validate(model: ModelArg = None) -> None:
 @app.command()
 def models() -> None:
     """List the shipped reference plants and tier presets. 列出内置参考工厂与梯度预设。"""
+    rows = []
     for name in model_names():
-        f = _load(name)
-        out.print(f"{name:32} {f.name_zh or '':16} {f.description.splitlines()[0] if f.description else ''}")
+        f = load_model(name)
+        rows.append((name, f.name_zh or "", f.description.splitlines()[0] if f.description else ""))
+    out = _out()
+    out.print(_grid("Models 模型", ("name", "名称", "description 说明"), rows, out.width))
 
 
 @app.command()
 def investments() -> None:
     """List the investment catalogue. 列出投资目录。"""
-    try:
-        catalogue = load_catalogue()
-    except SpecError as exc:
-        _fail(exc)
-    table = Table(title="Investment catalogue 投资目录", title_justify="left")
-    for col in ("id", "name", "名称", "tier 梯度", "category", "capex CNY", "opex CNY/yr", "needs"):
-        table.add_column(col, justify="right" if "CNY" in col else "left")
-    for inv in catalogue.investments:
-        table.add_row(
+    rows = [
+        (
             inv.id,
-            inv.name_en,
-            inv.name_zh,
-            f"{inv.tier} {TIER_ZH[inv.tier]}",
-            inv.category,
+            "\n".join(
+                [
+                    inv.name_en,
+                    inv.name_zh,
+                    *([f"needs 前置: {', '.join(inv.prerequisites)}"] if inv.prerequisites else []),
+                ]
+            ),
+            f"{inv.tier}\n{TIER_ZH[inv.tier]}",
             f"{inv.capex_cny:,.0f}",
             f"{inv.opex_cny_per_year:,.0f}",
-            ", ".join(inv.prerequisites),
         )
-    out.print(table)
+        for inv in load_catalogue().investments
+    ]
+    headers = ("id", "name 名称", "tier 梯度", "capex 投资", "opex/yr 年运维")
+    out = _out()
+    out.print(_grid("Investment catalogue 投资目录 (CNY)", headers, rows, out.width, numeric={3, 4}))
 
 
 @app.command("assess")
-def assess_cmd(
-    model: ModelArg = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
-) -> None:
+def assess_cmd(model: ModelArg = None, as_json: JsonOpt = False) -> None:
     """Tier the plant meets today and the gap to the next tier (indicative). 梯度自评与差距分析（参考）。"""
-    factory = _load(model)
-    try:
-        result = assess(factory, load_rubric(), load_catalogue())
-    except SpecError as exc:
-        _fail(exc)
+    factory = load_model(model)
+    result = assess(factory, load_rubric(), load_catalogue())
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
         return
+    out = _out()
     rubric = load_rubric()
-    out.print(
-        f"[bold]{factory.name}[/]: meets [bold]{result.tier}[/] {TIER_ZH[result.tier]} (indicative self-assessment)"
-    )
+    out.print(f"{factory.name}: meets {result.tier} {TIER_ZH[result.tier]} (indicative self-assessment 参考自评)")
     systems = ", ".join(f"{name} {SYSTEMS_ZH[name]}" for name in result.profile.systems) or "none 无"
     out.print(f"systems 系统: {systems}; networked machines 联网率 {result.profile.networked_share:.0%}")
-    table = Table(title="Criteria 评价项", title_justify="left")
-    for col in ("tier", "element 要素", "criterion", "指标", "met"):
-        table.add_column(col)
-    for c in rubric.criteria:
-        table.add_row(c.tier, c.element, c.name_en, c.name_zh, "[green]yes[/]" if result.passed[c.id] else "[red]no[/]")
-    out.print(table)
+    rows = [
+        (
+            f"{c.tier} {TIER_ZH[c.tier]}",
+            f"{ELEMENT_EN.get(c.element, '')} {c.element}".strip(),
+            f"{c.name_en}\n{c.name_zh}",
+            Text("yes 是", style="green") if result.passed[c.id] else Text("no 否", style="red"),
+        )
+        for c in rubric.criteria
+    ]
+    out.print(_grid("Criteria 评价项", ("tier 梯度", "element 要素", "criterion 指标", "met 达到"), rows, out.width))
     if result.next_tier:
-        gaps = Table(title=f"Gap to {result.next_tier} {TIER_ZH[result.next_tier]} 差距", title_justify="left")
-        for col in ("criterion", "missing", "closed by 可由以下投资补齐"):
-            gaps.add_column(col)
-        for g in result.gaps:
-            gaps.add_row(g.criterion.id, g.missing, ", ".join(g.closed_by) or "—")
-        out.print(gaps)
-    out.print(f"[dim]{rubric.note}[/]")
+        rows = [(g.criterion.id, g.missing, ", ".join(g.closed_by) or "—") for g in result.gaps]
+        title = f"Gap to {result.next_tier} {TIER_ZH[result.next_tier]} 差距"
+        out.print(_grid(title, ("criterion 指标", "missing 缺少", "closed by 可由以下投资补齐"), rows, out.width))
+    out.print(rubric.note, style="dim")
 
 
 def _warmup(value: str | None) -> str | float | None:
     if value is None or value == "auto":
         return value
     try:
-        minutes = float(value)
+        return float(value)
     except ValueError:
-        raise typer.BadParameter(f"expected 'auto' or minutes, found {value!r}") from None
-    if minutes < 0:
-        raise typer.BadParameter(f"expected minutes >= 0, found {value}")
-    return minutes
+        raise typer.BadParameter(f"found {value!r}; expected 'auto' or minutes", param_hint="--warmup") from None
 
 
-class _LazyProgress:
-    """A progress bar that appears only once a run has taken more than a second."""
-
-    def __init__(self, label: str, enabled: bool):
-        self.label, self.enabled = label, enabled
-        self.start = time.perf_counter()
-        self.bar: Progress | None = None
-        self.task = None
-
-    def __call__(self, fraction: float) -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            if time.perf_counter() - self.start < 1.0:
-                return
-            self.bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TaskProgressColumn(),
-                TimeRemainingColumn(),
-                console=err,
-                transient=True,
-            )
-            self.bar.start()
-            self.task = self.bar.add_task(self.label, total=1.0)
-        self.bar.update(self.task, completed=fraction)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+def _time_unit(minutes: float, shortest: str = "min") -> tuple[float, str]:
+    """Divisor and unit for a time as planners read it: days beyond three days, else hours (or minutes
+    below two hours, where ``shortest`` allows)."""
+    if minutes >= 3 * 1440:
+        return 1440.0, "d"
+    if minutes >= 120 or shortest == "h":
+        return 60.0, "h"
+    return 1.0, "min"
 
 
-def _fmt(value: float | None, unit: str) -> str:
-    if value is None:
-        return "—"
+def _display_unit(unit: str, magnitude: float) -> tuple[float, str]:
+    """Divisor and printed unit of a KPI row; one per row, so its mean and CI read in the same unit."""
     if unit == "ratio":
-        return f"{value * 100:.1f}%"
-    return f"{value:,.2f}"
+        return 0.01, "%"
+    if unit == "min":  # lead and flow times: planners think in hours and days
+        return _time_unit(magnitude, shortest="h")
+    return 1.0, unit
 
 
-def _print_result(result: SimulationResult) -> None:
+def _num(value: float | None, divisor: float, digits: int = 1) -> str:
+    return "—" if value is None else f"{value / divisor:,.{digits}f}"
+
+
+def _digits(magnitude: float, divisor: float) -> int:
+    """Decimals for a row: two for small plain quantities (0.54 units/operator-h), else one."""
+    return 2 if divisor == 1.0 and magnitude < 100 else 1
+
+
+def _kpi_table(columns: Sequence[tuple[str, SimulationResult]], width: int) -> Table:
+    """Plant KPIs, one mean and CI per result column; each row's unit fits all its columns."""
+    first = columns[0][1]
     title = (
-        f"{result.model}: {len(result.replications)} replications × {result.horizon_min / 1440:g} days, "
-        f"warm-up {result.warmup_min / 60:.1f} h"
+        f"{first.model}: {len(first.replications)} replications × {first.horizon_min / 1440:g} days, "
+        f"warm-up {first.warmup_min / 60:.1f} h"
     )
-    table = Table(title=title, title_justify="left")
-    for col in ("KPI", "指标", "mean 均值", "95% CI 置信区间", "unit"):
-        table.add_column(col, justify="right" if col.startswith(("mean", "95")) else "left")
-    for name, est in result.kpis.items():
-        info = PLANT_KPIS[name]
-        ci = "—" if est.lo is None else f"{_fmt(est.lo, info.unit)} … {_fmt(est.hi, info.unit)}"
-        table.add_row(info.en, info.zh, _fmt(est.mean, info.unit), ci, "" if info.unit == "ratio" else info.unit)
-    out.print(table)
-    st = Table(
-        title="Stations 工序 (means)", title_justify="left", caption="* bottleneck 瓶颈 (longest mean active period)"
+    caption = (
+        "Availability 可用率 (ISO 22400) counts starved and blocked time as lost: "
+        "a station waiting for work or for space is not available for production."
     )
-    cols = (
-        "oee",
-        "availability",
-        "effectiveness",
-        "quality_ratio",
-        "utilisation",
-        "setup_share",
-        "down_share",
-        "blocked_share",
-        "starved_share",
-        "waiting_operator_share",
-        "queue_len",
-    )
-    heads = ("OEE", "A", "E", "Q", "util", "setup", "down", "blocked", "starved", "wait op", "queue")
-    st.add_column("station")
-    for h in heads:
-        st.add_column(h, justify="right")
+    headers = ["KPI 指标"]
+    for label, _ in columns:
+        headers += [f"{label} mean 均值".strip(), f"{label} 95% CI 置信区间".strip()]
+    rows = []
+    for name, info in PLANT_KPIS.items():
+        estimates = [result.kpis[name] for _, result in columns]
+        magnitude = max((abs(e.mean) for e in estimates if e.mean is not None), default=0)
+        divisor, unit = _display_unit(info.unit, magnitude)
+        digits = _digits(magnitude, divisor)
+        cells = [f"{info.en} {info.zh}"]
+        for e in estimates:
+            ci = (
+                "—"
+                if e.lo is None or e.hi is None
+                else f"{_num(e.lo, divisor, digits)} to {_num(e.hi, divisor, digits)}"
+            )
+            cells += [_num(e.mean, divisor, digits), ci]
+        rows.append((*cells, unit))
+    return _grid(title, (*headers, "unit 单位"), rows, width, numeric=range(1, len(headers)), caption=caption)
+
+
+STATION_OEE = (("oee", "OEE"), ("availability", "A 可用率"), ("effectiveness", "E 性能"), ("quality_ratio", "Q 质量"))
+STATION_TIME = (
+    ("utilisation", "util 利用"),
+    ("setup_share", "setup 换型"),
+    ("down_share", "down 故障"),
+    ("blocked_share", "blocked 堵塞"),
+    ("starved_share", "starved 缺料"),
+    ("waiting_operator_share", "wait op 等人"),
+)
+
+
+def _station_tables(result: SimulationResult, factory: Factory, width: int) -> tuple[Table, Table]:
+    """Station OEE and queues, and where each station's planned busy time goes; names in English and Chinese."""
+    names_zh = {s.name: getattr(s, "name_zh", None) for s in factory.stations}
+    waits = [kp["queue_wait_min"].mean or 0.0 for kp in result.stations.values()]
+    divisor, wait_unit = _time_unit(max(waits, default=0.0))
+    oee_rows, time_rows = [], []
     for name, kp in result.stations.items():
-        mark = " *" if name == result.bottleneck else ""
-        st.add_row(name + mark, *(_fmt(kp[c].mean, "units" if c == "queue_len" else "ratio") for c in cols))
-    out.print(st)
+        label = f"{name}{' *' if name == result.bottleneck else ''} {names_zh.get(name) or ''}".strip()
+        queue = (_num(kp["queue_len"].mean, 1.0, 2), _num(kp["queue_wait_min"].mean, divisor))
+        oee_rows.append((label, *(_num(kp[k].mean, 0.01) for k, _ in STATION_OEE), *queue))
+        time_rows.append((label, *(_num(kp[k].mean, 0.01) for k, _ in STATION_TIME)))
+    oee = _grid(
+        "Stations 工序: OEE (%) and queues 队列 (means)",
+        ("station 工序", *(f"{h} %" for _, h in STATION_OEE), "queue 队列 units", f"wait 排队 {wait_unit}"),
+        oee_rows,
+        width,
+        numeric=range(1, 7),
+        caption="* bottleneck 瓶颈 (longest mean active period). "
+        "A 可用率 counts starved and blocked time as lost (ISO 22400).",
+    )
+    time = _grid(
+        "Stations 工序: share of planned busy time 计划运行时间占比 (%, means)",
+        ("station 工序", *(f"{h} %" for _, h in STATION_TIME)),
+        time_rows,
+        width,
+        numeric=range(1, 7),
+    )
+    return oee, time
+
+
+def _print_result(result: SimulationResult, factory: Factory) -> None:
+    """The tables of ``twin simulate``; the KPI table takes further result columns (e.g. before/after)."""
+    out = _out()
+    out.print(_kpi_table([("", result)], out.width))
+    for table in _station_tables(result, factory, out.width):
+        out.print(table)
+
+
+def _option_error(exc: OptionError, given: dict[str, object], model: str | None) -> typer.Exit:
+    """One line for an option that does not fit: the flag if given, else the model's ``run:`` field."""
+    option = exc.option
+    if option is None:
+        _say(f"twin simulate: {exc}")
+    elif given.get(option) is not None:
+        _say(f"twin simulate: --{option}: {exc}")
+    else:
+        field = {"reps": "replications"}.get(option, option)
+        days = given.get("days")
+        context = f" (with --days {days:g})" if option == "warmup" and days is not None else ""
+        _say(f"{model or DEFAULT_MODEL}: run.{field}: {exc}{context}")
+    return typer.Exit(EXIT_INPUT)
+
+
+def _model_files(model: str | None) -> list[Path]:
+    """The input file a result must never overwrite (none for a shipped name)."""
+    return [Path(model).expanduser()] if model is not None and Path(model).expanduser().is_file() else []
 
 
 @app.command("simulate")
 def simulate_cmd(
     model: ModelArg = None,
-    reps: Annotated[int | None, typer.Option("--reps", min=1, help="Replications (default from the model).")] = None,
-    days: Annotated[
-        float | None, typer.Option("--days", min=0.01, max=3650, help="Simulated days per replication.")
+    reps: Annotated[
+        int | None, typer.Option("--reps", help="Replications.", show_default="the model's run: replications")
     ] = None,
-    warmup: Annotated[str | None, typer.Option("--warmup", help="'auto' (MSER-5) or minutes.")] = None,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed; same seed, same results.")] = 1,
-    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Parallel worker processes.")] = 1,
+    days: Annotated[
+        float | None,
+        typer.Option("--days", help="Simulated days per replication (up to 3650).", show_default="the model's run:"),
+    ] = None,
+    warmup: Annotated[
+        str | None,
+        typer.Option("--warmup", help="'auto' (MSER-5) or minutes.", show_default="the model's run:", metavar="MIN"),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same results.")] = 1,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", help="Parallel worker processes (capped at the cores and ~120 MB of memory each)."),
+    ] = 1,
     with_: Annotated[
         str | None,
-        typer.Option("--with", help="Comma-separated catalogue investment ids to apply (see `twin investments`)."),
+        typer.Option(
+            "--with", help="Comma-separated catalogue investment ids to apply (see twin investments).", metavar="IDS"
+        ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
-    out_file: Annotated[Path | None, typer.Option("--out", help="Also write the JSON result to this file.")] = None,
+    as_json: JsonOpt = False,
+    out_file: Annotated[
+        str | None,
+        typer.Option(
+            "--out",
+            help="Also write the JSON result to this file (atomically; a symlink is followed to its target; "
+            "a folder, FIFO, device or the model itself is refused).",
+            metavar="FILE",
+        ),
+    ] = None,
 ) -> None:
     """Simulate a plant and print its KPIs with 95% confidence intervals. 仿真并输出KPI。"""
-    if out_file is not None and out_file.is_dir():
-        raise typer.BadParameter(f"{out_file} is a folder; give a file name", param_hint="--out")
-    factory = _load(model)
+    if seed < 0:
+        raise typer.BadParameter(f"found {seed}; expected a whole number >= 0", param_hint="--seed")
+    given = {"reps": reps, "days": days, "warmup": warmup, "jobs": jobs}
+    warmup_value = _warmup(warmup)
+    factory = load_model(model)
+    protect = _model_files(model)
+    if out_file is not None:
+        try:
+            check_writable(out_file, protect)
+        except OutputError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--out") from None
     plant: Factory | Scenario = factory
     if with_:
         ids = [i.strip() for i in with_.split(",") if i.strip()]
-        try:
-            ordered = order_investments(load_catalogue(), ids, factory.investments)
-            plant = Scenario(factory, tuple(ordered))
-            plant.for_replication(seed, 0)  # a patch that does not fit fails here, before any run
-        except SpecError as exc:
-            _fail(exc)
-    progress = _LazyProgress(f"simulating {factory.name}", enabled=err.is_terminal)
+        ordered = order_investments(load_catalogue(), ids, factory.investments)
+        plant = Scenario(factory, tuple(ordered))
+        plant.for_replication(seed, 0)  # a patch that does not fit fails here, before any run
+    if jobs > 1:
+        jobs, note = cap_jobs(jobs)
+        if note:
+            _say(f"twin simulate: {note}")
+    progress = RunProgress(f"twin simulate {factory.name}", err)
     try:
-        result = simulate(plant, days=days, reps=reps, warmup=_warmup(warmup), seed=seed, jobs=jobs, progress=progress)
+        result = simulate(plant, days=days, reps=reps, warmup=warmup_value, seed=seed, jobs=jobs, progress=progress)
     except OptionError as exc:
+        raise _option_error(exc, given, model) from None
+    finally:
         progress.close()
-        raise typer.BadParameter(str(exc)) from None
-    progress.close()
-    document = json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
-    if out_file is not None:
-        write_atomic(out_file, document + "\n")
+    for warning in getattr(result, "warnings", []):
+        _say(f"warning: {warning}")
+    document = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
     if as_json:
-        sys.stdout.write(document + "\n")
+        sys.stdout.write(document)
     else:
-        _print_result(result)
+        _print_result(result, factory)
+    sys.stdout.flush()
+    if out_file is not None:
+        try:
+            write_atomic(out_file, document, protect)
+        except OutputError as exc:
+            _say(f"twin simulate: --out: {exc}; the result above was not saved")
+            raise typer.Exit(EXIT_NOT_SAVED) from None
 
 
 if __name__ == "__main__":

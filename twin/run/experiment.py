@@ -8,9 +8,9 @@ whatever executor runs them, and replication r of two scenarios shares its rando
 from __future__ import annotations
 
 import math
+import numbers
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -20,17 +20,54 @@ import pandas as pd
 from twin.kpi.definitions import PLANT_KPIS, STATION_KPIS
 from twin.kpi.iso22400 import window_kpis
 from twin.kpi.stats import Estimate, estimate, mser5
+from twin.run.pool import map_with_progress
 from twin.sim.calendar import WorkCalendar
 from twin.sim.engine import PLANT_FIELDS, Layout, Simulation
 from twin.spec.factory import Factory
 
 N_CHECKPOINTS = 200
+MAX_DAYS = 3650
 Progress = Callable[[float], None]
 Warmup = Literal["auto"] | float
 
 
 class OptionError(ValueError):
-    """A run option that does not fit the model (e.g. a warm-up beyond the horizon)."""
+    """A run option that does not fit the model (e.g. a warm-up beyond the horizon).
+
+    ``option`` names the argument of ``simulate`` it is about (``days``, ``reps``, ``warmup``, ``jobs``)
+    so a front end can name its own flag or the model's ``run:`` field.
+    """
+
+    def __init__(self, message: str, option: str | None = None):
+        super().__init__(message)
+        self.option = option
+
+
+def _shown(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else repr(value)
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _real(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_options(days: float, reps: int, warmup: Warmup, jobs: int) -> None:
+    """Refuse options no run can honour, before any replication starts."""
+    if not _real(days) or not 0 < days <= MAX_DAYS:
+        raise OptionError(f"found {_shown(days)}; expected days above 0 and up to {MAX_DAYS}", "days")
+    if not _whole(reps) or reps < 1:
+        raise OptionError(f"found {_shown(reps)}; expected a whole number of replications >= 1", "reps")
+    if not _whole(jobs) or jobs < 1:
+        raise OptionError(f"found {_shown(jobs)}; expected a whole number of worker processes >= 1", "jobs")
+    if warmup != "auto" and (not _real(warmup) or not 0 <= warmup < days * 1440):
+        raise OptionError(
+            f"found {_shown(warmup)}; expected 'auto' or minutes from 0 to below the horizon of {days * 1440:g} min",
+            "warmup",
+        )
 
 
 def checkpoint_times(horizon: float, warmup: Warmup) -> list[float]:
@@ -46,10 +83,6 @@ def run_replication(
 ) -> np.ndarray:
     """Snapshot matrix of one replication (rows: checkpoints)."""
     return Simulation(factory, seed, replication).run(checkpoints, progress)
-
-
-def _run_args(args: tuple[Factory, int, int, list[float]]) -> np.ndarray:
-    return run_replication(*args)
 
 
 class Variants(Protocol):
@@ -141,14 +174,7 @@ def run_snapshots(
             inner = (lambda f, r=r: progress((r + f) / reps)) if progress else None
             out.append(run_replication(factory, seed, r, checkpoints, inner))
         return out
-    with ProcessPoolExecutor(max_workers=min(jobs, reps)) as pool:
-        futures = [pool.submit(_run_args, (f, seed, r, checkpoints)) for r, f in enumerate(models)]
-        out = []
-        for i, fut in enumerate(futures):
-            out.append(fut.result())
-            if progress:
-                progress((i + 1) / reps)
-        return out
+    return map_with_progress(run_replication, [(f, seed, r, checkpoints) for r, f in enumerate(models)], jobs, progress)
 
 
 def choose_warmup(snapshots: list[np.ndarray], checkpoints: list[float]) -> int:
@@ -175,9 +201,8 @@ def simulate(
     days = factory.run.days if days is None else days
     reps = factory.run.replications if reps is None else reps
     warmup = factory.run.warmup if warmup is None else warmup
+    _check_options(days, reps, warmup, jobs)
     horizon = days * 1440.0
-    if warmup != "auto" and not 0 <= float(warmup) < horizon:
-        raise OptionError(f"warm-up {warmup} min must lie within the horizon of {horizon:g} min")
     checkpoints = checkpoint_times(horizon, warmup)
     models = replication_models(model, seed, reps)
     snapshots = run_snapshots(models, checkpoints=checkpoints, seed=seed, jobs=jobs, progress=progress)
