@@ -207,8 +207,8 @@ def test_option_errors_are_one_line_naming_the_option(here, options, start):
 
 def test_a_warmup_from_the_model_that_does_not_fit_names_the_file_and_field(here):
     (here / "model.yaml").write_text(MODEL + "run: {days: 1, warmup: 2000}\n", encoding="utf-8")
-    line = one_line_error(run("simulate", "model.yaml"))
-    assert line.startswith("model.yaml: run.warmup: found 2000; expected ")
+    line = one_line_error(run("simulate", "model.yaml"))  # caught by validation, with its line
+    assert re.match(r"model\.yaml:\d+: run\.warmup: found 2000; expected ", line), line
     (here / "model.yaml").write_text(MODEL + "run: {days: 5, warmup: 2000}\n", encoding="utf-8")
     line = one_line_error(run("simulate", "model.yaml", "--days", "1"))
     assert line.startswith("model.yaml: run.warmup: found 2000; expected ") and line.endswith("(with --days 1)")
@@ -441,3 +441,19 @@ def test_jobs_above_the_cores_are_capped_with_one_line(here):
     notes = [ln for ln in result.stderr.splitlines() if "capped" in ln]
     assert len(notes) == 1 and notes[0].startswith("twin simulate: --jobs 999 capped at ")
     assert json.loads(result.stdout) == json.loads(run("simulate", "model.yaml", *FAST, "--json").stdout)
+
+
+def test_model_warnings_reach_the_user_on_stderr_and_the_run_goes_on(tmp_path):
+    import yaml
+
+    from twin.spec import data_dir
+
+    data = yaml.safe_load((data_dir("models") / "precision_machining.yaml").read_text(encoding="utf-8"))
+    data["stations"].append({"name": "lonely", "machines": 1})
+    model = tmp_path / "plant.yaml"
+    model.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(model)])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("OK: precision_machining")
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("warning:")]
+    assert f"{model}:" in line and "stations[8]" in line and "'lonely' on no routing" in line

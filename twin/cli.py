@@ -49,6 +49,14 @@ def _say(line: str) -> None:
     sys.stderr.flush()
 
 
+def _load(model: str | None) -> Factory:
+    """The model by path, shipped name or preset; its warnings (slips that still run) go to stderr."""
+    factory = load_model(model)
+    for warning in factory.warnings:
+        _say(f"warning: {warning}")
+    return factory
+
+
 def _usage_line(exc: typer.TyperException) -> str:
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if ctx is not None else "twin"
@@ -217,7 +225,7 @@ def _grid(
 @app.command()
 def validate(model: ModelArg = None) -> None:
     """Check a factory model; print one line per problem and exit 2 if there are any. 校验工厂模型。"""
-    factory = load_model(model)
+    factory = _load(model)
     _out().print(
         f"OK: {factory.name} — {len(factory.stations)} stations, {len(factory.products)} products, "
         f"{sum(s.machines for s in factory.stations)} machines"
@@ -262,7 +270,7 @@ def investments() -> None:
 @app.command("assess")
 def assess_cmd(model: ModelArg = None, as_json: JsonOpt = False) -> None:
     """Tier the plant meets today and the gap to the next tier (indicative). 梯度自评与差距分析（参考）。"""
-    factory = load_model(model)
+    factory = _load(model)
     result = assess(factory, load_rubric(), load_catalogue())
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
@@ -468,7 +476,7 @@ def simulate_cmd(
         raise typer.BadParameter(f"found {seed}; expected a whole number >= 0", param_hint="--seed")
     given = {"reps": reps, "days": days, "warmup": warmup, "jobs": jobs}
     warmup_value = _warmup(warmup)
-    factory = load_model(model)
+    factory = _load(model)
     protect = _model_files(model)
     if out_file is not None:
         try:
