@@ -103,7 +103,7 @@ class PriceCurve:
 
 @dataclass
 class Maintenance:
-    """How breakdowns reach a repair crew, and which planned interventions replace them."""
+    """How breakdowns reach a repair crew, and which maintenance interventions replace them."""
 
     crews: OperatorPool | None
     travel: Sampler | None
