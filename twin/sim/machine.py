@@ -132,7 +132,7 @@ class Machine:
             on = max(0.0, min(work, st.switch_off_after - self.idle_run))
             self.idle_run += work
             self.standby += work - on
-        kwh = (power[state] * on + st.standby_kw * (work - on) + power[BLOCKED] * planned + power[OFF] * off) / 60
+        kwh = (power[state] * on + st.standby_kw * (work - on) + power[PLANNED] * planned + power[OFF] * off) / 60
         self.kwh += kwh
         if st.price is None:
             self.cny += kwh * st.flat_price
@@ -141,7 +141,7 @@ class Machine:
         w1, p1, o1 = st.price.integrals(t1)
         w_on = w1 if on == work else st.price.integrals(self._until(t0, on))[0]
         priced = power[state] * (w_on - w0) + st.standby_kw * (w1 - w_on)
-        self.cny += (priced + power[BLOCKED] * (p1 - p0) + power[OFF] * (o1 - o0)) / 60
+        self.cny += (priced + power[PLANNED] * (p1 - p0) + power[OFF] * (o1 - o0)) / 60
 
     def set_state(self, new: int, at: float | None = None) -> None:
         """Close the current state interval and open ``new`` at ``at`` (default: now)."""
