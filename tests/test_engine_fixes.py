@@ -247,3 +247,19 @@ def test_a_calendar_failure_while_a_batch_fills_does_not_stop_the_oven():
     product = {"name": "p", "demand": {"interarrival_min": exp(10.0)}, "routing": routing}
     r = simulate(build_factory([station], [product]), days=5, reps=2, warmup=0, seed=7)
     assert r.kpis["throughput_per_h"].mean == pytest.approx(6.0, rel=0.1)
+
+
+def test_false_alarms_on_the_calendar_basis_run_on_the_work_clock_like_the_failures():
+    # Precision 0.5: one false alarm per true warning, on whichever clock the failures run.
+    def interventions(precision: float) -> float:
+        pdm = {
+            "regime": "predictive",
+            "predictive": {"recall": 0.5, "precision": precision, "lead_min": 30, "duration_min": 5},
+        }
+        station = {"name": "m", "failures": {"basis": "calendar", "ttf_min": exp(200.0), "ttr_min": 30.0}}
+        f = saturated(
+            [station], [{"station": "m", "time_min": 1.0}], policies={"maintenance": pdm}, information=_condition_data()
+        )
+        return simulate(f, days=30, reps=4, warmup=0, seed=8).stations["m"]["interventions"].mean
+
+    assert 1.7 < interventions(0.5) / interventions(1.0) < 2.3
