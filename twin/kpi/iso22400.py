@@ -4,8 +4,8 @@ Per machine, planned busy time PBT = producing (APT) + setup (AUST) + down (ADET
 blocked + starved + waiting for an operator. Only stops planned in the calendar (breaks, planned
 stops) are planned down time and, with off-shift time, outside PBT; a preventive or predictive
 intervention or a false alarm, triggered by a counter or a detector, is a maintenance stop inside
-PBT and a loss of availability. Plant-level A, E and Q sum the stations' times and quantities, so OEE = A × E × Q holds
-exactly in every replication.
+PBT and a loss of availability. Plant-level A, E and Q sum the stations' times and quantities, so
+OEE = A × E × Q holds exactly in every replication.
 """
 
 from __future__ import annotations
