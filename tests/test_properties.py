@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 from twin.kpi.definitions import PLANT_KPIS, STATION_KPIS
 from twin.run.experiment import simulate
 from twin.sim.engine import PLANT_FIELDS, STATION_FIELDS, Layout, Simulation
+from twin.sim.machine import N_STATES
 from twin.spec import check_factory
 from twin.spec.distributions import DIST_NAMES
 from twin.spec.factory import Factory
 
-N_STATES = 8
 PROPERTY_SETTINGS = settings(
     max_examples=100,
     deadline=None,
@@ -99,11 +99,11 @@ def calendars(draw):
 
 
 @st.composite
-def stations(draw, name: str, failure_bases: tuple[str, ...]):
+def stations(draw, name: str):
     station: dict = {"name": name, "machines": draw(st.integers(1, 3)), "buffer": draw(st.none() | st.integers(0, 5))}
     if draw(st.booleans()):
         station["failures"] = {
-            "basis": draw(st.sampled_from(failure_bases)),
+            "basis": draw(st.sampled_from(("operating", "calendar"))),
             "ttf_min": draw(distributions(30, 400)),
             "ttr_min": draw(distributions(1, 40)),
         }
@@ -165,11 +165,11 @@ def operator_pools(draw, station_list: list[dict], n_shifts: int):
 
 
 @st.composite
-def factories(draw, failure_bases: tuple[str, ...] = ("operating", "calendar")) -> Factory:
+def factories(draw) -> Factory:
     """A random small valid factory, validated like a loaded model file."""
     n_stations = draw(st.integers(1, 4))
     names = [f"s{k}" for k in range(n_stations)]
-    station_list = [draw(stations(name, failure_bases)) for name in names]
+    station_list = [draw(stations(name)) for name in names]
     policy = draw(st.sampled_from(("push", "conwip", "saturated")))
     release: dict = {"policy": policy}
     if policy == "conwip":
@@ -197,10 +197,6 @@ def factories(draw, failure_bases: tuple[str, ...] = ("operating", "calendar")) 
 
 
 checkpoint_lists = st.lists(st.floats(0, 2000), min_size=1, max_size=4).map(sorted)
-OPERATING_FAILURES_ONLY = ("operating",)
-"""For the snapshot property, until test_failure_of_an_idle_machine_keeps_its_down_time_whatever_the_snapshots
-passes: Hypothesis draws numbers found in the source code, so which examples it tries changes as the code
-changes, and a known bug must be kept out of the examples rather than be left to a lucky draw."""
 
 # --- properties of one replication ----------------------------------------------------------
 
@@ -279,11 +275,7 @@ def test_running_sums_never_decrease(factory, seed, checkpoints):
 
 
 @PROPERTY_SETTINGS
-@given(
-    factory=factories(failure_bases=OPERATING_FAILURES_ONLY),
-    seed=st.integers(0, 2**32 - 1),
-    checkpoints=checkpoint_lists,
-)
+@given(factory=factories(), seed=st.integers(0, 2**32 - 1), checkpoints=checkpoint_lists)
 def test_taking_snapshots_does_not_change_the_run(factory, seed, checkpoints):
     [(_, plant, table)] = run(factory, seed, checkpoints[-1:])
     _, plant_observed, table_observed = run(factory, seed, checkpoints)[-1]
@@ -291,14 +283,7 @@ def test_taking_snapshots_does_not_change_the_run(factory, seed, checkpoints):
     assert np.allclose(table_observed, table, rtol=1e-9, atol=1e-9)
 
 
-@pytest.mark.xfail(
-    reason="bug: a calendar-based failure that strikes an idle machine and is repaired before the machine "
-    "wakes up loses its down time (it was booked as negative down time before bd3ff96) when a snapshot "
-    "falls between the strike and the wake-up, so taking snapshots changes the results",
-    strict=True,
-)
 def test_failure_of_an_idle_machine_keeps_its_down_time_whatever_the_snapshots():
-    """Once this passes, let the properties above generate calendar-based failures again."""
     factory = Factory.model_validate(
         {
             "name": "idle_mill",
@@ -308,7 +293,7 @@ def test_failure_of_an_idle_machine_keeps_its_down_time_whatever_the_snapshots()
             ],
         }
     )
-    # Parts arrive every 4 min and take 1; the failure strikes the idle mill at 30 and is found at 32.
+    # Parts arrive every 4 min and take 1; the failure strikes the idle mill at 30, repaired at 31.
     [(_, _, unobserved)] = run(factory, 1, [33.0])
     _, _, observed = run(factory, 1, [32.0, 33.0])[-1]
     assert unobserved[0, STATION["down"]] == 1
@@ -418,11 +403,6 @@ def test_process_pool_gives_the_same_results_as_a_serial_run():
     assert parallel == serial
 
 
-@pytest.mark.xfail(
-    reason="bug: effectiveness credits a unit's whole planned time to the window it ends in, "
-    "so a station at exactly its planned speed shows OEE above 1 after a warm-up",
-    strict=True,
-)
 def test_station_at_exactly_planned_speed_has_oee_of_at_most_one():
     factory = Factory.model_validate(
         {

@@ -27,7 +27,7 @@ PLANT_KPIS: dict[str, KpiInfo] = {
         "Availability",
         "可用率",
         True,
-        "APT / PBT: producing time over planned busy time; setup and breakdowns are losses",
+        "APT / PBT: producing time over planned busy time; setup, breakdowns and maintenance stops are losses",
     ),
     "effectiveness": KpiInfo(
         "ratio", "Effectiveness", "性能效率", True, "Σ(planned run time per unit × produced) / APT"
@@ -77,6 +77,13 @@ STATION_KPIS: dict[str, KpiInfo] = {
     "utilisation": KpiInfo("ratio", "Utilisation", "利用率", True, "(producing + setup) / PBT"),
     "setup_share": KpiInfo("ratio", "Setup", "换型占比", False, "setup time / PBT"),
     "down_share": KpiInfo("ratio", "Breakdown", "故障占比", False, "unplanned down time / PBT"),
+    "maintenance_share": KpiInfo(
+        "ratio",
+        "Maintenance stops",
+        "维护停机占比",
+        False,
+        "preventive and predictive interventions and false alarms (not planned in the calendar) / PBT",
+    ),
     "blocked_share": KpiInfo("ratio", "Blocked", "堵塞占比", False, "blocked time / PBT"),
     "starved_share": KpiInfo("ratio", "Starved", "缺料占比", False, "starved time / PBT"),
     "waiting_operator_share": KpiInfo(
@@ -92,7 +99,7 @@ STATION_KPIS: dict[str, KpiInfo] = {
         "ratio", "Switched off", "待机关断占比", False, "idle time switched to standby by EMS / PBT"
     ),
     "interventions": KpiInfo(
-        "count", "Planned interventions", "计划维护次数", False, "preventive and predictive interventions"
+        "count", "Maintenance interventions", "维护干预次数", False, "preventive and predictive interventions"
     ),
     "drifts": KpiInfo("count", "Process drifts", "工艺漂移次数", False, "quality drifts started"),
     "material_calls": KpiInfo("count", "Material calls", "物料呼叫次数", False, "line-side replenishment calls"),

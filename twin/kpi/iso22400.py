@@ -1,9 +1,11 @@
 """ISO 22400-2 time model and KPIs over a time window of one replication.
 
-Per machine, planned busy time PBT = producing (APT) + setup (AUST) + down (ADET) + blocked +
-starved + waiting for an operator. Planned down time (breaks, planned stops) and off-shift time are
-outside PBT. Plant-level A, E and Q sum the stations' times and quantities, so OEE = A × E × Q holds
-exactly in every replication.
+Per machine, planned busy time PBT = producing (APT) + setup (AUST) + down (ADET) + maintenance +
+blocked + starved + waiting for an operator. Only stops planned in the calendar (breaks, planned
+stops) are planned down time and, with off-shift time, outside PBT; a preventive or predictive
+intervention or a false alarm, triggered by a counter or a detector, is a maintenance stop inside
+PBT and a loss of availability. Plant-level A, E and Q sum the stations' times and quantities, so
+OEE = A × E × Q holds exactly in every replication.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from twin.sim.plant import Plant
 from twin.spec.factory import Factory
 
 F = {name: i for i, name in enumerate(STATION_FIELDS)}
-_PBT = [F[s] for s in ("producing", "setup", "down", "blocked", "starved", "waiting_operator")]
+_PBT = [F[s] for s in ("producing", "setup", "down", "maintenance", "blocked", "starved", "waiting_operator")]
 
 
 def _div(a: float, b: float) -> float:
@@ -76,6 +78,7 @@ def station_kpis(factory: Factory, table: np.ndarray, window: float) -> dict[str
             "utilisation": _div(row[F["producing"]] + row[F["setup"]], pbt),
             "setup_share": _div(row[F["setup"]], pbt),
             "down_share": _div(row[F["down"]], pbt),
+            "maintenance_share": _div(row[F["maintenance"]], pbt),
             "blocked_share": _div(row[F["blocked"]], pbt),
             "starved_share": _div(row[F["starved"]], pbt),
             "waiting_operator_share": _div(row[F["waiting_operator"]], pbt),
@@ -105,6 +108,10 @@ def window_kpis(
     d = end - start
     window = t1 - t0
     table = layout.stations(d)
+    # Active periods that overlap the window: begun by its end and not ended by its start.
+    table[:, F["active_periods"]] = (
+        layout.stations(end)[:, F["active_periods_begun"]] - layout.stations(start)[:, F["active_periods"]]
+    )
     plant = lambda name: layout.plant(d, name)  # noqa: E731
     finished, scrapped = plant("finished"), plant("scrapped")
     out_units = finished + scrapped

@@ -202,6 +202,13 @@ class Buffer:
         self.getters.append((machine, ev))
         return ev
 
+    def cancel_take(self, ev: simpy.Event) -> None:
+        """Take back a :meth:`wait_take` not yet served (its machine went down while waiting)."""
+        for getter in self.getters:
+            if getter[1] is ev:
+                self.getters.remove(getter)
+                return
+
     def watch(self) -> simpy.Event:
         """Event fired at the next part queued here (for batch stations waiting to fill)."""
         ev = self.env.event()

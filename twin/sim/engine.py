@@ -17,7 +17,7 @@ import simpy
 from twin.sim.buffer import Buffer, stale_rule
 from twin.sim.calendar import WorkCalendar
 from twin.sim.information import InfoNetwork
-from twin.sim.machine import CALENDAR, NO_FAILURES, OPERATING, Machine
+from twin.sim.machine import CALENDAR, N_STATES, NO_FAILURES, OPERATING, Machine
 from twin.sim.operators import OperatorPool
 from twin.sim.parts import Route, RouteStep
 from twin.sim.plant import Plant
@@ -48,6 +48,7 @@ STATION_FIELDS = (
     "waiting_operator",
     "planned_down",
     "off_shift",
+    "maintenance",
     "produced",
     "good",
     "scrapped",
@@ -56,6 +57,7 @@ STATION_FIELDS = (
     "failures",
     "active_time",
     "active_periods",
+    "active_periods_begun",
     "energy_kwh",
     "energy_cny",
     "standby",
@@ -67,6 +69,11 @@ STATION_FIELDS = (
     "queue_taken",
     "material_calls",
 )
+"""Per-station running sums: the machine states first (in :data:`~twin.sim.machine.STATE_NAMES` order),
+then the machines' counters, then the buffer's. ``active_periods`` counts active periods ended and
+``active_periods_begun`` those begun, so a window holds ``begun(end) - ended(start)`` periods: each
+one that overlaps it, the ones cut by the window's start and end included."""
+_BUFFER_FIELDS = STATION_FIELDS.index("queue_area")
 
 
 @dataclass(frozen=True)
@@ -148,7 +155,7 @@ class Simulation:
             for buf in self.buffers:
                 buf.select = stale_rule(buf.select, cutoff, env)
         maintenance = self._maintenance(streams)
-        price = PriceCurve(factory.energy.tariff) if factory.energy.tariff else None
+        price = PriceCurve(factory.energy.tariff, self.calendar) if factory.energy.tariff else None
 
         self.stations: list[StationRuntime] = []
         self.machines: list[list[Machine]] = []
@@ -278,16 +285,17 @@ class Simulation:
             row = table[k]
             for m in group:
                 m.flush()
-                row[:8] += m.times
-                row[8:22] += (
+                row[:N_STATES] += m.times
+                row[N_STATES:_BUFFER_FIELDS] += (
                     m.produced,
                     m.good,
                     m.scrapped,
                     m.reworked,
-                    m.planned_min,
+                    m.planned_credit(),
                     m.failures,
                     m.active_time,
                     m.active_periods,
+                    m.active_periods_begun(),
                     m.kwh,
                     m.cny,
                     m.standby,
@@ -296,7 +304,7 @@ class Simulation:
                     m.repair_min,
                 )
             stock = self.stations[k].stock
-            row[22:] = (buf.area, buf.wait_sum, buf.taken, stock.calls if stock else 0)
+            row[_BUFFER_FIELDS:] = (buf.area, buf.wait_sum, buf.taken, stock.calls if stock else 0)
         return vec
 
     def run(self, checkpoints: list[float], progress: Callable[[float], None] | None = None) -> np.ndarray:
@@ -317,8 +325,8 @@ def _delay(sampler: Sampler) -> Arrival:
 
 
 def _power_by_state(st: Station) -> tuple[float, ...] | None:
-    """kW in each machine state; planned interventions draw 'down' power, breaks 'idle'."""
+    """kW in each machine state; maintenance stops draw 'down' power, breaks 'idle'."""
     p = st.power_kw
     if not any((p.busy, p.idle, p.setup, p.down, p.off)):
         return None
-    return (p.busy, p.setup, p.down, p.idle, p.idle, p.idle, p.down, p.off)
+    return (p.busy, p.setup, p.down, p.idle, p.idle, p.idle, p.idle, p.off, p.down)

@@ -5,13 +5,20 @@ The machine's time is always in exactly one state. A state interval is accounted
 planned down time and off-shift time. Everything that happens "during production" — a breakdown,
 a preventive or predictive intervention, a false alarm, a process drift — runs on a clock of
 producing time that is known in advance, so a processing step that would outlast it is split
-there, without interrupts.
+there, without interrupts. Calendar-basis failures (and their warnings and false alarms) run on
+the work clock instead: they strike busy or idle, and an idle machine waits for its part, its crew
+or room downstream and for the next strike at once, so both go through the same repair.
+
+Only stops planned in the calendar are ISO 22400 planned down time. A preventive or predictive
+intervention or a false alarm is triggered by a counter or a detector, not by the calendar: it is
+a stop inside planned busy time, kept in its own state (maintenance) so it counts against
+availability and is reported apart from breakdowns.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING
 
 import simpy
@@ -24,11 +31,22 @@ if TYPE_CHECKING:
     from twin.sim.parts import Part, Route
     from twin.sim.plant import Plant
 
-PRODUCING, SETUP, DOWN, BLOCKED, STARVED, WAIT_OPERATOR, PLANNED, OFF = range(8)
-STATE_NAMES = ("producing", "setup", "down", "blocked", "starved", "waiting_operator", "planned_down", "off_shift")
-ACTIVE = (True, True, True, False, False, True, False, False)
+PRODUCING, SETUP, DOWN, BLOCKED, STARVED, WAIT_OPERATOR, PLANNED, OFF, MAINTENANCE = range(9)
+STATE_NAMES = (
+    "producing",
+    "setup",
+    "down",
+    "blocked",
+    "starved",
+    "waiting_operator",
+    "planned_down",
+    "off_shift",
+    "maintenance",
+)
+N_STATES = len(STATE_NAMES)
+ACTIVE = (True, True, True, False, False, True, False, False, True)
 """Active states for the active-period bottleneck method (not waiting for a part or for space)."""
-IDLE = (False, False, False, True, True, True, False, False)
+IDLE = (False, False, False, True, True, True, False, False, False)
 
 NO_FAILURES, OPERATING, CALENDAR = 0, 1, 2
 FAIL, PREVENTIVE, PREDICTED, FALSE_ALARM, DRIFT = range(5)
@@ -69,24 +87,26 @@ class Machine:
         self.last_route: Route | None = None
         self.state = STARVED
         self.since = 0.0
-        self.times = [0.0] * 8
+        self.times = [0.0] * N_STATES
         self.produced = self.good = self.scrapped = self.reworked = 0
         self.planned_min = 0.0
+        self.rate = self.unit_done = 0.0
+        self.seg_t0 = INF
         self.failures = self.interventions = self.drifts = 0
         self.repair_min = 0.0
         self.active_run = self.active_time = 0.0
         self.active_periods = 0
         self.kwh = self.cny = self.standby = self.idle_run = 0.0
         self.warn_margin = 0.0
-        self.ttf_left = INF
-        self.fail_clock = ttf() if fail_mode == CALENDAR else INF
+        self.ttf_left = self.fail_clock = self.fa_left = self.fa_clock = INF
+        self.due_at, self.due_event = INF, env.event()
         self.pm_left = m.pm_every if m.pm_every else INF
         self.fa_rate = 0.0
-        if fail_mode == OPERATING:
+        if fail_mode != NO_FAILURES:
             self._new_life()
             if m.recall > 0 and m.precision < 1:
                 self.fa_rate = m.recall / mttf * (1 - m.precision) / m.precision
-        self.fa_left = self._next_false_alarm()
+        self._next_false_alarm()
         self.drift_left = drift_gap() if drift_gap else INF
         self.simple = self.fail_mode != CALENDAR and calendar is None and not (m.pm_every or m.recall or drift_gap)
         self.process = env.process(self.run())
@@ -107,16 +127,21 @@ class Machine:
         if st.power is None:
             return
         power = st.power
-        kw_min = power[state] * work
+        on = work  # working minutes at the state's power; idle time past the switch-off is at standby
         if IDLE[state] and st.switch_off_after is not None:
             on = max(0.0, min(work, st.switch_off_after - self.idle_run))
             self.idle_run += work
             self.standby += work - on
-            kw_min += (st.standby_kw - power[state]) * (work - on)
-        kw_min += power[BLOCKED] * planned + power[OFF] * off
-        kwh = kw_min / 60
+        kwh = (power[state] * on + st.standby_kw * (work - on) + power[PLANNED] * planned + power[OFF] * off) / 60
         self.kwh += kwh
-        self.cny += kwh * (st.flat_price if st.price is None else st.price.average(t0, t1))
+        if st.price is None:
+            self.cny += kwh * st.flat_price
+            return
+        w0, p0, o0 = st.price.integrals(t0)
+        w1, p1, o1 = st.price.integrals(t1)
+        w_on = w1 if on == work else st.price.integrals(self._until(t0, on))[0]
+        priced = power[state] * (w_on - w0) + st.standby_kw * (w1 - w_on)
+        self.cny += (priced + power[PLANNED] * (p1 - p0) + power[OFF] * (o1 - o0)) / 60
 
     def set_state(self, new: int, at: float | None = None) -> None:
         """Close the current state interval and open ``new`` at ``at`` (default: now)."""
@@ -139,33 +164,47 @@ class Machine:
         self._account(self.state, self.since, now)
         self.since = now
 
+    def active_periods_begun(self) -> int:
+        """Active periods ended, plus the one open now (after :meth:`flush`)."""
+        return self.active_periods + (self.active_run > 0)
+
+    def planned_credit(self) -> float:
+        """ISO planned run time of the units made so far, with the unit in process credited in
+        proportion to its producing time done, so a window gets the share of each unit it holds."""
+        if self.rate == 0:
+            return self.planned_min
+        done = self.unit_done
+        now = self.env.now
+        if self.seg_t0 < now:
+            done += self._work_clock(now) - self._work_clock(self.seg_t0)
+        return self.planned_min + self.rate * done
+
     # --- the process -------------------------------------------------------------------------
     def run(self) -> Generator[simpy.Event, object, None]:
         env = self.env
         st = self.st
         buffer = self.buffer
         set_state = self.set_state
-        catch_up = self.fail_mode == CALENDAR
+        watch = self.fail_mode == CALENDAR  # the work clock may strike while the machine waits
         while True:
             part = buffer.take(self)
-            if part is None:
-                set_state(STARVED)
-                part = yield buffer.wait_take(self)
-                if catch_up:
-                    yield from self._catch_up_failures()
+            while part is None:
+                if watch:
+                    part = yield from self._wait(STARVED, buffer.wait_take(self), cancel=buffer.cancel_take)
+                    if part is None:
+                        part = buffer.take(self)
+                else:
+                    set_state(STARVED)
+                    part = yield buffer.wait_take(self)
             parts = [part] if st.batch_size == 1 else (yield from self._fill_batch(part))
             if st.stock is not None:
                 ev = st.stock.take(len(parts))
                 if ev is not None:
-                    set_state(STARVED)
-                    yield ev
+                    yield from self._wait(STARVED, ev)
             if st.crew is not None:
                 ev = st.crew.acquire(st.crew_size)
                 if ev is not None:
-                    set_state(WAIT_OPERATOR)
-                    yield ev
-                    if catch_up:
-                        yield from self._catch_up_failures()
+                    yield from self._wait(WAIT_OPERATOR, ev)
             route = part.route
             if route is not self.last_route:
                 if self.last_route is not None:
@@ -175,16 +214,21 @@ class Machine:
                 self.last_route = route
             step = route.steps[part.step]
             d = step.time()
+            n = len(parts)
+            if d > 0:
+                self.rate = step.planned_min * n / d
+                self.unit_done = 0.0
             if self.simple and d <= self.ttf_left:
                 self.ttf_left -= d
                 if self.state != PRODUCING:
                     set_state(PRODUCING)
+                self.seg_t0 = env.now
                 yield env.timeout(d)
             else:
                 yield from self._work(PRODUCING, d)
+            self.rate = 0.0
             if st.crew is not None:
                 st.crew.release(st.crew_size)
-            n = len(parts)
             self.produced += n
             self.planned_min += step.planned_min * n
             passed = parts
@@ -210,10 +254,11 @@ class Machine:
                 nxt = route.steps[part.step].buffer
                 ev = nxt.put(part, force=nxt is buffer)  # a re-entrant step must not block on itself
                 if ev is not None:
-                    set_state(BLOCKED)
-                    yield ev
-                    if catch_up:
-                        yield from self._catch_up_failures()
+                    if watch:
+                        yield from self._wait(BLOCKED, ev)
+                    else:
+                        set_state(BLOCKED)
+                        yield ev
 
     def _fill_batch(self, first: Part) -> Generator[simpy.Event, object, list[Part]]:
         """Collect up to a full batch of ``first``'s product, waiting at most ``batch_wait``."""
@@ -222,16 +267,60 @@ class Machine:
         batch += self.buffer.take_same(self, first.route, size - 1)
         deadline = self.env.now + self.st.batch_wait
         while len(batch) < size and self.env.now < deadline:
-            self.set_state(STARVED)
-            yield self.buffer.watch() | self.env.timeout(deadline - self.env.now)
+            yield from self._wait(STARVED, self.buffer.watch(), self.env.timeout(deadline - self.env.now))
             batch += self.buffer.take_same(self, first.route, size - len(batch))
         return batch
+
+    def _wait(
+        self, state: int, *events: simpy.Event, cancel: Callable[[simpy.Event], None] | None = None
+    ) -> Generator[simpy.Event, object, object]:
+        """Wait idle in ``state`` for any of ``events`` and return the first one's value (``None`` if
+        another came); meanwhile, what falls due on the work clock (a calendar-basis failure, its
+        warning, a false alarm) is handled on the spot.
+
+        With ``cancel``, a request not yet served is taken back when the machine goes down (a part
+        must not queue at a machine under repair while another could take it): the value is ``None``.
+        The events are raw events, never conditions: a condition that fires drops the callbacks of the
+        conditions nested in it, which would then never fire.
+        """
+        self.set_state(state)
+        env = self.env
+        if self.fail_mode != CALENDAR:
+            return (yield events[0] if len(events) == 1 else simpy.AnyOf(env, events))
+        first = events[0]
+        while True:
+            yield simpy.AnyOf(env, [*events, self._due_event()])
+            if any(ev.processed for ev in events):
+                return first.value if first.processed else None
+            withdrawn = cancel is not None and not first.triggered
+            if withdrawn:
+                cancel(first)
+            yield from self._fall_due(self._due()[1])
+            if withdrawn:
+                return None
+            self.set_state(state)
 
     def _until(self, t: float, work: float) -> float:
         return t + work if self.cal is None else self.cal.advance(t, work)
 
     def _work_clock(self, t: float) -> float:
         return t if self.cal is None else self.cal.work_clock(t)
+
+    def _due(self) -> tuple[float, int]:
+        """Work-clock reading and kind of the next calendar-basis event: a failure, its warning or a false alarm."""
+        at, kind = self.fail_clock - self.warn_margin, PREDICTED if self.warn_margin > 0 else FAIL
+        if self.fa_clock < at:
+            at, kind = self.fa_clock, FALSE_ALARM
+        return at, kind
+
+    def _due_event(self) -> simpy.Event:
+        """A timeout at the next calendar-basis event, made once per event and shared by the waits before it."""
+        at = self._due()[0]
+        if at != self.due_at:
+            now = self.env.now
+            t = at if self.cal is None else self.cal.time_at_work(at)
+            self.due_at, self.due_event = at, self.env.timeout(max(0.0, t - now))
+        return self.due_event
 
     def _next_event(self, state: int, now: float) -> tuple[float, int]:
         """Producing (or working) minutes until the next breakdown, intervention or drift."""
@@ -246,9 +335,10 @@ class Machine:
             if self.drift_left < left:
                 left, kind = self.drift_left, DRIFT
         if self.fail_mode == CALENDAR:
-            c = self.fail_clock - self._work_clock(now)
+            at, due = self._due()
+            c = at - self._work_clock(now)
             if c < left:
-                left, kind = c, FAIL
+                left, kind = c, due
         return left, kind
 
     def _produce(self, state: int, x: float) -> None:
@@ -261,51 +351,76 @@ class Machine:
     def _work(self, state: int, d: float) -> Generator[simpy.Event, object, None]:
         """Spend ``d`` working minutes in ``state``, handling whatever falls due on the way."""
         env = self.env
+        producing = state == PRODUCING
+        if producing:
+            self.seg_t0 = INF
         while True:
             now = env.now
             left, kind = self._next_event(state, now)
-            if d <= left:
-                self._produce(state, d)
+            if d <= left or left > 0:
+                x = d if d <= left else left
+                self._produce(state, x)
                 self.set_state(state)
-                yield env.timeout(self._until(now, d) - now)
-                return
-            if left > 0:
-                self._produce(state, left)
-                self.set_state(state)
-                yield env.timeout(self._until(now, left) - now)
-                d -= left
-            if kind == FAIL:
-                yield from self._repair()
-            elif kind == DRIFT:
+                if producing:
+                    self.seg_t0 = now
+                yield env.timeout(self._until(now, x) - now)
+                if producing:
+                    self.unit_done += x
+                    self.seg_t0 = INF
+                if d <= left:
+                    return
+                d -= x
+            if kind == DRIFT:
                 self._start_drift()
             else:
-                yield from self._intervene(kind)
+                yield from self._fall_due(kind)
 
     # --- maintenance ---------------------------------------------------------------------------
     def _new_life(self) -> None:
         """After a repair or an intervention: a fresh time to failure, maybe announced early."""
         m = self.maint
-        if self.fail_mode != OPERATING:
+        if self.fail_mode == NO_FAILURES:
             return
-        self.ttf_left = self.ttf()
+        life = self.ttf()
+        if self.fail_mode == OPERATING:
+            self.ttf_left = life
+        else:
+            self.fail_clock = self._work_clock(self.env.now) + life
         self.warn_margin = 0.0
         if m.recall > 0 and self.uniform() < m.recall:
             now = self.env.now
             delay = (m.condition(now) - now) if m.condition else 0.0
             self.warn_margin = max(0.0, m.lead - delay)
 
-    def _next_false_alarm(self) -> float:
-        return -math.log(1 - self.uniform()) / self.fa_rate if self.fa_rate > 0 else INF
+    def _next_false_alarm(self) -> None:
+        """The next false alarm, on the clock the failures run on (producing time or work clock)."""
+        gap = -math.log(1 - self.uniform()) / self.fa_rate if self.fa_rate > 0 else INF
+        if self.fail_mode == CALENDAR:
+            self.fa_clock = self._work_clock(self.env.now) + gap
+        else:
+            self.fa_left = gap
 
-    def _crew(self) -> Generator[simpy.Event, object, None]:
+    def _fall_due(self, kind: int) -> Generator[simpy.Event, object, None]:
+        if kind == FAIL:
+            yield from self._repair()
+        else:
+            yield from self._intervene(kind)
+
+    def _hands_on(self, duration: Sampler) -> Generator[simpy.Event, object, None]:
+        """A crew taken, its travel and its work; billed as maintenance hours from when the crew is free."""
         m = self.maint
         if m.crews is not None:
             ev = m.crews.acquire(1)
             if ev is not None:
                 yield ev
+        start = self.env.now
         if m.travel is not None:
-            now = self.env.now
-            yield self.env.timeout(self._until(now, m.travel()) - now)
+            yield self.env.timeout(self._until(start, m.travel()) - start)
+        now = self.env.now
+        yield self.env.timeout(self._until(now, duration()) - now)
+        self.repair_min += self._work_clock(self.env.now) - self._work_clock(start)
+        if m.crews is not None:
+            m.crews.release(1)
 
     def _repair(self) -> Generator[simpy.Event, object, None]:
         """Breakdown: noticed (alarm or walk-by), crew called, crew comes, repair."""
@@ -322,58 +437,23 @@ class Machine:
             known = m.call(known)
         if known > now:
             yield self.env.timeout(known - now)
-        called = self.env.now
-        yield from self._crew()
-        now = self.env.now
-        yield self.env.timeout(self._until(now, self.ttr()) - now)
-        self.repair_min += self._work_clock(self.env.now) - self._work_clock(called)
-        if m.crews is not None:
-            m.crews.release(1)
-        if self.fail_mode == OPERATING:
-            self._new_life()
-        else:
-            self.fail_clock = self._work_clock(self.env.now) + self.ttf()
-        if m.pm_every:
-            self.pm_left = m.pm_every
-
-    def _intervene(self, kind: int) -> Generator[simpy.Event, object, None]:
-        """A planned intervention (ISO 22400 planned down time): preventive, predicted or false alarm."""
-        m = self.maint
-        self.set_state(PLANNED)
-        self.interventions += 1
-        called = self.env.now
-        yield from self._crew()
-        duration = (m.pm_duration if kind == PREVENTIVE else m.pdm_duration)()
-        now = self.env.now
-        yield self.env.timeout(self._until(now, duration) - now)
-        self.repair_min += self._work_clock(self.env.now) - self._work_clock(called)
-        if m.crews is not None:
-            m.crews.release(1)
-        if kind == FALSE_ALARM:
-            self.fa_left = self._next_false_alarm()
-            return
+        yield from self._hands_on(self.ttr)
         self._new_life()
         if m.pm_every:
             self.pm_left = m.pm_every
 
-    def _catch_up_failures(self) -> Generator[simpy.Event, object, None]:
-        """Calendar-based failures that struck while idle: down from the strike, found now."""
-        now = self.env.now
-        while self.fail_clock <= self._work_clock(now):
-            strike = self.fail_clock if self.cal is None else self.cal.time_at_work(self.fail_clock)
-            end = self._until(strike, self.ttr())
-            self.failures += 1
-            self.repair_min += self._work_clock(end) - self._work_clock(strike)
-            self.fail_clock = self._work_clock(end) + self.ttf()
-            start = max(strike, self.since)
-            if end <= start:  # struck and repaired within time already accounted (e.g. while blocked)
-                continue
-            idle_state = self.state
-            self.set_state(DOWN, at=start)
-            if end > now:
-                yield self.env.timeout(end - now)
-                return
-            self.set_state(idle_state, at=end)
+    def _intervene(self, kind: int) -> Generator[simpy.Event, object, None]:
+        """A maintenance stop inside planned busy time: preventive, predicted or a false alarm."""
+        m = self.maint
+        self.set_state(MAINTENANCE)
+        self.interventions += 1
+        yield from self._hands_on(m.pm_duration if kind == PREVENTIVE else m.pdm_duration)
+        if kind == FALSE_ALARM:
+            self._next_false_alarm()
+            return
+        self._new_life()
+        if m.pm_every:
+            self.pm_left = m.pm_every
 
     # --- quality drift -------------------------------------------------------------------------
     def _start_drift(self) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import simpy
 
 from twin.sim.buffer import Buffer
+from twin.sim.calendar import WEEK, WorkCalendar
 from twin.sim.operators import OperatorPool
 from twin.sim.parts import Route
 from twin.spec.distributions import Sampler
@@ -62,34 +63,47 @@ class LineStock:
 
 
 class PriceCurve:
-    """Time-of-use electricity price; the average over an interval is an integral of a step curve."""
+    """Time-of-use electricity price, integrated over working, planned-down and off-shift time apart.
 
-    def __init__(self, periods: list[TariffPeriod]):
-        starts = sorted((clock_to_min(p.start), p.price_cny_per_kwh) for p in periods)
-        if starts[0][0] > 0:  # the last period of the day runs on past midnight
-            starts.insert(0, (0, starts[-1][1]))
-        self._starts = [float(s) for s, _ in starts]
-        self._prices = [p for _, p in starts]
-        self._cum = [0.0]
-        for i, (s, p) in enumerate(starts):
-            end = starts[i + 1][0] if i + 1 < len(starts) else 1440
-            self._cum.append(self._cum[-1] + p * (end - s))
-        self.day = self._cum[-1]
+    Each kind of time draws its own power, so each is priced by the tariff over the times it actually
+    occupies. A week of tariff periods with cumulative sums of price × minutes of each kind makes the
+    integral up to any time a binary search and one calendar split.
+    """
 
-    def integral(self, t: float) -> float:
-        days, r = divmod(t, 1440.0)
+    def __init__(self, periods: list[TariffPeriod], calendar: WorkCalendar | None):
+        day = sorted((float(clock_to_min(p.start)), p.price_cny_per_kwh) for p in periods)
+        if day[0][0] > 0:  # the last period of the day runs on past midnight
+            day.insert(0, (0.0, day[-1][1]))
+        self.cal = calendar
+        self._starts = [d * 1440 + s for d in range(7) for s, _ in day]
+        self._prices = [p for _ in range(7) for _, p in day]
+        self._cum = [(0.0, 0.0, 0.0)]
+        for i, (start, price) in enumerate(zip(self._starts, self._prices, strict=True)):
+            end = self._starts[i + 1] if i + 1 < len(self._starts) else WEEK
+            w, p, o = self._split(start, end)
+            c = self._cum[-1]
+            self._cum.append((c[0] + price * w, c[1] + price * p, c[2] + price * o))
+
+    def _split(self, t0: float, t1: float) -> tuple[float, float, float]:
+        return (t1 - t0, 0.0, 0.0) if self.cal is None else self.cal.split(t0, t1)
+
+    def integrals(self, t: float) -> tuple[float, float, float]:
+        """Price × minutes of working, planned-down and off-shift time in ``[0, t]`` (CNY/kWh × min)."""
+        weeks, r = divmod(t, WEEK)
         i = bisect_right(self._starts, r) - 1
-        return days * self.day + self._cum[i] + self._prices[i] * (r - self._starts[i])
-
-    def average(self, t0: float, t1: float) -> float:
-        if t1 <= t0:
-            return self._prices[bisect_right(self._starts, t0 % 1440.0) - 1]
-        return (self.integral(t1) - self.integral(t0)) / (t1 - t0)
+        price = self._prices[i]
+        w, p, o = self._split(weeks * WEEK + self._starts[i], t)
+        week, cum = self._cum[-1], self._cum[i]
+        return (
+            weeks * week[0] + cum[0] + price * w,
+            weeks * week[1] + cum[1] + price * p,
+            weeks * week[2] + cum[2] + price * o,
+        )
 
 
 @dataclass
 class Maintenance:
-    """How breakdowns reach a repair crew, and which planned interventions replace them."""
+    """How breakdowns reach a repair crew, and which maintenance interventions replace them."""
 
     crews: OperatorPool | None
     travel: Sampler | None
