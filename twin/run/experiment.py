@@ -1,30 +1,43 @@
-"""Replications of one factory model: run, pick the warm-up, compute KPIs with confidence intervals.
+"""Replications of factory models: run, pick one warm-up, compute KPIs with confidence intervals.
 
 Each replication is a pure function of (model, seed, replication index), so results are identical
-whatever executor runs them, and replication r of two scenarios shares its random numbers
-(common random numbers).
+whatever executor runs them, and replication r of two variants shares its random numbers (common
+random numbers). :func:`compare` runs several variants and cuts them all at the same warm-up, so
+their differences are paired; :func:`simulate` is the comparison of one variant.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from twin.kpi.definitions import PLANT_KPIS, STATION_KPIS
+from twin.kpi.definitions import PLANT_KPIS, STATION_KPIS, KpiInfo
 from twin.kpi.iso22400 import window_kpis
-from twin.kpi.stats import Estimate, estimate, mser5
-from twin.sim.calendar import WorkCalendar
-from twin.sim.engine import PLANT_FIELDS, Layout, Simulation
+from twin.kpi.stats import Estimate, crossing_of_the_mean, estimate, mser, paired_difference, trend
+from twin.sim.calendar import WEEK
+from twin.sim.engine import PLANT_FIELDS, Simulation
 from twin.spec.factory import Factory
 
 N_CHECKPOINTS = 200
+MIN_WINDOW_MIN = 60.0
+"""Shortest window after warm-up: below an hour a KPI is one machine state, not a rate."""
+MIN_REPS = 3
+TREND_BATCHES = 10
+TREND_P = 0.001
+TREND_GROWTH = 0.25
+"""WIP is taken to grow when its slope over the window's batch means is significant at TREND_P and
+the fitted rise over the window exceeds TREND_GROWTH of the mean WIP."""
+WITH_EFFECTIVENESS = {"effectiveness", "oee", "nee", "teep", "bottleneck_oee"}
+"""Ratios that are multiples of effectiveness, which exceeds 1 when a machine beats its planned time."""
+
 Progress = Callable[[float], None]
 Warmup = Literal["auto"] | float
 
@@ -33,9 +46,42 @@ class OptionError(ValueError):
     """A run option that does not fit the model (e.g. a warm-up beyond the horizon)."""
 
 
-def checkpoint_times(horizon: float, warmup: Warmup) -> list[float]:
-    """Evenly spaced snapshot times from 0 to the horizon, plus a fixed warm-up end if given."""
+class Variants(Protocol):
+    """A model whose replications may differ (e.g. uncertain investment effects drawn per replication)."""
+
+    base: Factory
+
+    def for_replication(self, seed: int, replication: int) -> Factory: ...
+
+
+Model = Factory | Variants
+
+
+def feasible_range(name: str, info: KpiInfo) -> tuple[float, float]:
+    """Values a KPI can take: shares in [0, 1], multiples of effectiveness and amounts ≥ 0."""
+    if info.unit == "ratio" and name not in WITH_EFFECTIVENESS:
+        return 0.0, 1.0
+    return 0.0, math.inf
+
+
+def calendar_period(factory: Factory) -> float | None:
+    """Length of the calendar's cycle: a day when all seven days are alike, else a week."""
+    cal = factory.calendar
+    if cal is None:
+        return None
+    return 1440.0 if cal.days_per_week == 7 and not cal.planned_downtime else WEEK
+
+
+def _period_name(period: float) -> str:
+    return "day" if period == 1440.0 else "week"
+
+
+def checkpoint_times(horizon: float, warmup: Warmup, periods: Sequence[float] = ()) -> list[float]:
+    """Evenly spaced snapshot times from 0 to the horizon, every calendar-period boundary, and a
+    fixed warm-up end if given."""
     times = {horizon * i / N_CHECKPOINTS for i in range(N_CHECKPOINTS + 1)}
+    for p in periods:
+        times.update(k * p for k in range(1, int(horizon // p) + 1))
     if warmup != "auto":
         times.add(float(warmup))
     return sorted(times)
@@ -52,18 +98,111 @@ def _run_args(args: tuple[Factory, int, int, list[float]]) -> np.ndarray:
     return run_replication(*args)
 
 
-class Variants(Protocol):
-    """A model whose replications may differ (e.g. uncertain investment effects drawn per replication)."""
-
-    base: Factory
-
-    def for_replication(self, seed: int, replication: int) -> Factory: ...
-
-
-def replication_models(model: Factory | Variants, seed: int, reps: int) -> list[Factory]:
+def replication_models(model: Model, seed: int, reps: int) -> list[Factory]:
+    """The plant each replication simulates; all must share one structure (stations, calendar)."""
     if isinstance(model, Factory):
         return [model] * reps
-    return [model.for_replication(seed, r) for r in range(reps)]
+    models = [model.for_replication(seed, r) for r in range(reps)]
+    shape = _structure(models[0])
+    for r, f in enumerate(models[1:], start=1):
+        if _structure(f) != shape:
+            raise ValueError(
+                f"replication {r} of {models[0].name} has other stations or another calendar than replication 0: "
+                "an uncertain effect may change numbers, not the plant's structure"
+            )
+    return models
+
+
+def _structure(f: Factory) -> tuple:
+    return tuple(s.name for s in f.stations), f.calendar
+
+
+def run_snapshots(
+    models: list[Factory],
+    *,
+    checkpoints: list[float],
+    seed: int,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> list[np.ndarray]:
+    """Snapshot matrices of replication r of ``models[r]``, serially or in a process pool."""
+    return _run_tasks([(f, r) for r, f in enumerate(models)], checkpoints, seed, jobs, progress)
+
+
+def _run_tasks(
+    tasks: list[tuple[Factory, int]], checkpoints: list[float], seed: int, jobs: int, progress: Progress | None
+) -> list[np.ndarray]:
+    n = len(tasks)
+    if jobs <= 1 or n == 1:
+        out = []
+        for i, (factory, r) in enumerate(tasks):
+            inner = (lambda f, i=i: progress((i + f) / n)) if progress else None
+            out.append(run_replication(factory, seed, r, checkpoints, inner))
+        return out
+    with ProcessPoolExecutor(max_workers=min(jobs, n)) as pool:
+        futures = [pool.submit(_run_args, (f, seed, r, checkpoints)) for f, r in tasks]
+        out = []
+        for i, fut in enumerate(futures):
+            out.append(fut.result())
+            if progress:
+                progress((i + 1) / n)
+        return out
+
+
+def _mean_wip_area(snapshots: list[np.ndarray]) -> np.ndarray:
+    column = PLANT_FIELDS.index("wip_area")
+    return np.mean([s[:, column] for s in snapshots], axis=0)
+
+
+def choose_warmup(
+    snapshots: list[np.ndarray], checkpoints: list[float], period: float | None = None
+) -> tuple[float, list[str]]:
+    """Warm-up end (minutes) from the replications' mean WIP, and warnings about the choice.
+
+    With a calendar the output is periodic, which blinds any rule that reads the raw series (a
+    Sunday dip looks like the end of the start-up). So the series is batched into whole calendar
+    periods and MSER picks a whole number of them, at least one: the plant starts empty, and the
+    first period holds the fill (batch means over the cycle, as Law & Kelton advise for periodic
+    output). Without a calendar the crossing-of-the-mean rule reads the fine series.
+    """
+    t = np.asarray(checkpoints)
+    area = _mean_wip_area(snapshots)
+    horizon = float(t[-1])
+    if period is not None and horizon >= 2 * period:
+        edges = np.arange(int(horizon // period) + 1) * period
+        index = np.searchsorted(t, edges)
+        batch_means = np.diff(area[index]) / period
+        return float(edges[mser(batch_means, 0.5, first=1)]), []
+    warnings = []
+    if period is not None:
+        name = _period_name(period)
+        warnings.append(
+            f"the run is shorter than two calendar {name}s, so the warm-up cannot be a whole {name}: "
+            f"KPIs depend on the days the window covers; run --days {2 * period / 1440:g} or more"
+        )
+    rates = np.diff(area) / np.maximum(np.diff(t), 1e-12)
+    return float(t[crossing_of_the_mean(rates)]), warnings
+
+
+def wip_grows(snapshots: list[np.ndarray], checkpoints: list[float], t0: float, period: float | None) -> bool:
+    """Whether mean WIP rises through ``[t0, end]`` (an overloaded plant never reaches steady state).
+
+    Batch means are over whole calendar periods when the window holds enough of them, so the
+    weekly rhythm does not read as a trend.
+    """
+    t = np.asarray(checkpoints)
+    window = float(t[-1]) - t0
+    n_periods = int(window // period) if period else 0
+    batches = n_periods if n_periods >= TREND_BATCHES // 2 else TREND_BATCHES
+    step = period if n_periods >= TREND_BATCHES // 2 else window / batches
+    index = np.unique(np.clip(np.searchsorted(t, t0 + np.arange(batches + 1) * step - 1e-9), 0, len(t) - 1))
+    if len(index) < 5:
+        return False
+    area = _mean_wip_area(snapshots)
+    batch_means = np.diff(area[index]) / np.diff(t[index])
+    found = trend(batch_means)
+    critical = float(stats.t.ppf(1 - TREND_P, len(batch_means) - 2))
+    return found.t_stat > critical and found.relative_growth > TREND_GROWTH
 
 
 @dataclass
@@ -75,13 +214,18 @@ class ReplicationKpis:
 
 @dataclass
 class SimulationResult:
-    """KPIs of a model over replications, with their per-replication values kept for comparisons."""
+    """KPIs of a model over replications, with their per-replication values kept for comparisons.
+
+    ``warnings`` are one-line notes a reader must see next to the numbers (too few replications,
+    output that is not steady, intervals cut to the feasible range, replications left out).
+    """
 
     model: str
     seed: int
     horizon_min: float
     warmup_min: float
     replications: list[ReplicationKpis]
+    warnings: list[str] = field(default_factory=list)
     kpis: dict[str, Estimate] = field(init=False)
     stations: dict[str, dict[str, Estimate]] = field(init=False)
     bottleneck: str = field(init=False)
@@ -91,15 +235,52 @@ class SimulationResult:
         self.bottleneck = Counter(r.bottleneck for r in reps).most_common(1)[0][0]
         for r in reps:  # one bottleneck for all replications, so its OEE is comparable across them
             r.plant["bottleneck_oee"] = r.stations[self.bottleneck]["oee"]
-        self.kpis = {name: estimate([r.plant[name] for r in reps]) for name in PLANT_KPIS}
+        self.kpis = {
+            name: estimate([r.plant[name] for r in reps], bounds=feasible_range(name, info))
+            for name, info in PLANT_KPIS.items()
+        }
         self.stations = {
-            st: {name: estimate([r.stations[st][name] for r in reps]) for name in STATION_KPIS}
+            st: {
+                name: estimate([r.stations[st][name] for r in reps], bounds=feasible_range(name, info))
+                for name, info in STATION_KPIS.items()
+            }
             for st in reps[0].stations
         }
+        self.warnings = [*self.warnings, *self._estimate_warnings()]
+
+    def _estimate_warnings(self) -> list[str]:
+        out = []
+        n = len(self.replications)
+        missing = [f"{k} ({e.n_missing} of {n})" for k, e in self.kpis.items() if e.n_missing and e.n]
+        missing += [
+            f"{st}.{k} ({e.n_missing} of {n})"
+            for st, kp in self.stations.items()
+            for k, e in kp.items()
+            if e.n_missing and e.n
+        ]
+        if missing:
+            out.append(
+                "means leave out replications where the KPI is undefined (nothing to divide by): " + ", ".join(missing)
+            )
+        clipped = [k for k, e in self.kpis.items() if e.clipped]
+        if clipped:
+            out.append(
+                "the t-interval ran past the possible values and was cut to them for: "
+                + ", ".join(clipped)
+                + "; the interval is not reliable, run more replications or longer"
+            )
+        return out
 
     def table(self) -> pd.DataFrame:
         """Plant KPIs per replication (rows) — the raw material for paired comparisons."""
         return pd.DataFrame([r.plant for r in self.replications])
+
+    def values(self, kpi: str) -> list[float]:
+        """Per-replication values of a plant KPI, or of a station KPI written ``station.kpi``."""
+        if "." in kpi:
+            station, name = kpi.split(".", 1)
+            return [r.stations[station][name] for r in self.replications]
+        return [r.plant[kpi] for r in self.replications]
 
     def to_dict(self) -> dict:
         """The JSON document of ``twin simulate --json``."""
@@ -114,6 +295,7 @@ class SimulationResult:
             "horizon_min": self.horizon_min,
             "warmup_min": self.warmup_min,
             "bottleneck": self.bottleneck,
+            "warnings": list(self.warnings),
             "kpis": {k: enc(e, PLANT_KPIS[k].unit) for k, e in self.kpis.items()},
             "stations": {
                 st: {k: enc(e, STATION_KPIS[k].unit) for k, e in kp.items()} for st, kp in self.stations.items()
@@ -125,43 +307,121 @@ def _num(x: float | None) -> float | None:
     return None if x is None or math.isnan(x) else round(float(x), 10)
 
 
-def run_snapshots(
-    models: list[Factory],
+@dataclass
+class Comparison:
+    """Variants run with common random numbers and cut at one warm-up: ``results[i]`` is variant i."""
+
+    results: list[SimulationResult]
+
+    @property
+    def warmup_min(self) -> float:
+        return self.results[0].warmup_min
+
+    def delta(self, kpi: str, variant: int, base: int = 0) -> Estimate:
+        """Paired-t interval of variant − base for a plant KPI (or ``station.kpi``), replication by replication."""
+        return paired_difference(self.results[variant].values(kpi), self.results[base].values(kpi))
+
+    def table(self) -> pd.DataFrame:
+        """Plant KPIs per variant and replication (long format: columns ``variant``, ``replication``, KPIs)."""
+        frames = [
+            r.table().assign(variant=i, replication=range(len(r.replications))) for i, r in enumerate(self.results)
+        ]
+        return pd.concat(frames, ignore_index=True)
+
+
+def compare(
+    variants: Sequence[Model],
     *,
-    checkpoints: list[float],
-    seed: int,
+    days: float | None = None,
+    reps: int | None = None,
+    warmup: Warmup | None = None,
+    seed: int = 1,
     jobs: int = 1,
     progress: Progress | None = None,
-) -> list[np.ndarray]:
-    """Snapshot matrices of replication r of ``models[r]``, serially or in a process pool."""
-    reps = len(models)
-    if jobs <= 1 or reps == 1:
-        out = []
-        for r, factory in enumerate(models):
-            inner = (lambda f, r=r: progress((r + f) / reps)) if progress else None
-            out.append(run_replication(factory, seed, r, checkpoints, inner))
-        return out
-    with ProcessPoolExecutor(max_workers=min(jobs, reps)) as pool:
-        futures = [pool.submit(_run_args, (f, seed, r, checkpoints)) for r, f in enumerate(models)]
-        out = []
-        for i, fut in enumerate(futures):
-            out.append(fut.result())
-            if progress:
-                progress((i + 1) / reps)
-        return out
+) -> Comparison:
+    """Run every variant with the same seed and cut all of them at one warm-up.
+
+    Unset options come from the first variant's ``run:``. With ``warmup='auto'`` each variant's
+    rule is applied to its own output and the latest end is taken for all, so each variant is past
+    its start-up and every difference compares the same window.
+    """
+    if not variants:
+        raise ValueError("compare needs at least one variant")
+    first = _base(variants[0])
+    days = first.run.days if days is None else days
+    reps = first.run.replications if reps is None else reps
+    warmup = first.run.warmup if warmup is None else warmup
+    horizon = days * 1440.0
+    _check_window(horizon, warmup)
+    per_variant = [replication_models(v, seed, reps) for v in variants]
+    periods = [calendar_period(models[0]) for models in per_variant]
+    checkpoints = checkpoint_times(horizon, warmup, sorted({p for p in periods if p}))
+    tasks = [(f, r) for models in per_variant for r, f in enumerate(models)]
+    flat = _run_tasks(tasks, checkpoints, seed, jobs, progress)
+    snapshots = [flat[i * reps : (i + 1) * reps] for i in range(len(variants))]
+
+    notes: list[list[str]] = [[] for _ in variants]
+    if warmup == "auto":
+        choices = [choose_warmup(s, checkpoints, p) for s, p in zip(snapshots, periods, strict=True)]
+        t0 = max(c[0] for c in choices)
+        notes = [c[1] for c in choices]
+    else:
+        t0 = float(warmup)
+    start = checkpoints.index(t0)
+    results = []
+    for models, snaps, period, note in zip(per_variant, snapshots, periods, notes, strict=True):
+        warnings = [*note, *_run_warnings(snaps, checkpoints, t0, period, reps)]
+        kpis = [
+            ReplicationKpis(*window_kpis(f, s[start], s[-1], t0, horizon)) for f, s in zip(models, snaps, strict=True)
+        ]
+        results.append(SimulationResult(models[0].name, seed, horizon, t0, kpis, warnings))
+    return Comparison(results)
 
 
-def choose_warmup(snapshots: list[np.ndarray], checkpoints: list[float]) -> int:
-    """Checkpoint index where steady state begins: MSER-5 on the replications' mean WIP series."""
-    t = np.asarray(checkpoints)
-    column = PLANT_FIELDS.index("wip_area")
-    area = np.mean([s[:, column] for s in snapshots], axis=0)
-    series = np.diff(area) / np.maximum(np.diff(t), 1e-12)
-    return mser5(series)
+def _base(model: Model) -> Factory:
+    return model if isinstance(model, Factory) else model.base
+
+
+def _check_window(horizon: float, warmup: Warmup) -> None:
+    if warmup == "auto":
+        if horizon < 2 * MIN_WINDOW_MIN:
+            raise OptionError(
+                f"a horizon of {horizon:g} min is too short to choose a warm-up and keep a window of "
+                f"at least {MIN_WINDOW_MIN:g} min; give --days {2 * MIN_WINDOW_MIN / 1440:.3f} or more"
+            )
+        return
+    if not 0 <= float(warmup) < horizon:
+        raise OptionError(f"warm-up {warmup} min must lie within the horizon of {horizon:g} min")
+    if horizon - float(warmup) < MIN_WINDOW_MIN:
+        raise OptionError(
+            f"warm-up {warmup} min leaves a window of {horizon - float(warmup):g} min after it; "
+            f"KPIs need at least {MIN_WINDOW_MIN:g} min: shorten the warm-up or add days"
+        )
+
+
+def _run_warnings(
+    snapshots: list[np.ndarray], checkpoints: list[float], t0: float, period: float | None, reps: int
+) -> list[str]:
+    out = []
+    if reps < MIN_REPS:
+        out.append(
+            f"only {reps} replication{'s' if reps > 1 else ''}: confidence intervals need at least "
+            f"{MIN_REPS} (5 or more for a usable width)"
+        )
+    window = checkpoints[-1] - t0
+    if period is not None and window < period:
+        name = _period_name(period)
+        out.append(f"the window after warm-up is shorter than the calendar's {name}: KPIs depend on the days it covers")
+    if wip_grows(snapshots, checkpoints, t0, period):
+        out.append(
+            "WIP grows through the window: the plant does not reach a steady state (demand above capacity?), "
+            "so the KPIs depend on the run length and are not steady-state values"
+        )
+    return out
 
 
 def simulate(
-    model: Factory | Variants,
+    model: Model,
     *,
     days: float | None = None,
     reps: int | None = None,
@@ -171,22 +431,4 @@ def simulate(
     progress: Progress | None = None,
 ) -> SimulationResult:
     """Simulate a model and summarise its KPIs; unset options come from the model's ``run:``."""
-    factory = model if isinstance(model, Factory) else model.base
-    days = factory.run.days if days is None else days
-    reps = factory.run.replications if reps is None else reps
-    warmup = factory.run.warmup if warmup is None else warmup
-    horizon = days * 1440.0
-    if warmup != "auto" and not 0 <= float(warmup) < horizon:
-        raise OptionError(f"warm-up {warmup} min must lie within the horizon of {horizon:g} min")
-    checkpoints = checkpoint_times(horizon, warmup)
-    models = replication_models(model, seed, reps)
-    snapshots = run_snapshots(models, checkpoints=checkpoints, seed=seed, jobs=jobs, progress=progress)
-    layout = Layout(len(factory.stations))
-    start = choose_warmup(snapshots, checkpoints) if warmup == "auto" else checkpoints.index(float(warmup))
-    calendar = WorkCalendar(factory.calendar) if factory.calendar else None
-    t0 = checkpoints[start]
-    results = [
-        ReplicationKpis(*window_kpis(f, layout, s[start], s[-1], t0, horizon, calendar))
-        for f, s in zip(models, snapshots, strict=True)
-    ]
-    return SimulationResult(models[0].name, seed, horizon, t0, results)
+    return compare([model], days=days, reps=reps, warmup=warmup, seed=seed, jobs=jobs, progress=progress).results[0]
