@@ -46,7 +46,7 @@ def _centred(errors: np.ndarray) -> bool:
 
 def test_auto_warm_up_on_mm1_leaves_the_mean_wip_unbiased_and_the_interval_honest():
     lam, mu = 0.8, 1.0
-    coverage, errors = _coverage(_mm1(lam, mu), "wip", lam / (mu - lam), 80, days=1, reps=5, warmup="auto")
+    coverage, errors = _coverage(_mm1(lam, mu), "wip", lam / (mu - lam), 60, days=1, reps=5, warmup="auto")
     assert _centred(errors), f"mean WIP error {errors.mean():+.3f}"
     assert coverage >= 0.9, coverage
 
