@@ -7,6 +7,7 @@ working to a calendar (all that arrives leaves).
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
@@ -46,7 +47,7 @@ def _centred(errors: np.ndarray) -> bool:
 
 def test_auto_warm_up_on_mm1_leaves_the_mean_wip_unbiased_and_the_interval_honest():
     lam, mu = 0.8, 1.0
-    coverage, errors = _coverage(_mm1(lam, mu), "wip", lam / (mu - lam), 60, days=1, reps=5, warmup="auto")
+    coverage, errors = _coverage(_mm1(lam, mu), "wip", lam / (mu - lam), 50, days=1, reps=5, warmup="auto")
     assert _centred(errors), f"mean WIP error {errors.mean():+.3f}"
     assert coverage >= 0.9, coverage
 
@@ -90,6 +91,10 @@ def test_overloaded_plant_is_reported_as_not_steady_and_still_gives_results():
     assert result.kpis["wip"].mean > 0
 
 
+def test_a_queue_a_fifth_above_capacity_is_reported_as_not_steady():
+    assert any("WIP grows" in w for w in simulate(_mm1(1.2, 1.0), days=5, reps=5, seed=1).warnings)
+
+
 @pytest.mark.parametrize("warmup", ["auto", 2000.0])
 def test_stable_queue_gives_no_warning(warmup):
     assert simulate(_mm1(), days=5, reps=5, warmup=warmup, seed=3).warnings == []
@@ -97,8 +102,9 @@ def test_stable_queue_gives_no_warning(warmup):
 
 def test_intervals_of_few_replications_stay_within_what_each_kpi_can_take():
     result = simulate(_mm1(0.5, 1.0), days=0.5, reps=2, warmup=0, seed=2)
+    fastest = max(r.plant["effectiveness"] for r in result.replications)
     for name, est in result.kpis.items():
-        low, high = feasible_range(name, PLANT_KPIS[name])
+        low, high = feasible_range(name, PLANT_KPIS[name], fastest)
         assert est.lo is None or low <= est.lo <= est.hi <= high, (name, est)
     assert any("only 2 replications" in w for w in result.warnings)
     assert any("cut to them" in w for w in result.warnings), result.warnings
@@ -131,6 +137,8 @@ def test_compared_variants_share_one_warm_up_and_pair_their_replications():
     assert delta.mean == pytest.approx(np.mean(diffs)) and delta.hi < 0
     assert both.delta("m.queue_len", 1).hi < 0
     assert len(both.table()) == 10
+    doc = json.loads(json.dumps(both.to_dict()))
+    assert len(doc["variants"]) == 2 and doc["deltas"][0]["wip"]["ci95"][1] < 0
 
 
 def test_simulate_is_the_comparison_of_one_variant():

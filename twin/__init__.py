@@ -1,8 +1,17 @@
 """Tier Twin: a digital twin of a plant's production and information flows, for planning the climb
 through China's smart-factory tiers (basic, advanced, excellent, leading)."""
 
-from twin.run.experiment import SimulationResult, simulate
+from twin.run.experiment import Comparison, SimulationResult, compare, simulate
 from twin.spec import DEFAULT_MODEL, Factory, SpecError, load_factory
 
-__all__ = ["DEFAULT_MODEL", "Factory", "SimulationResult", "SpecError", "load_factory", "simulate"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "Comparison",
+    "Factory",
+    "SimulationResult",
+    "SpecError",
+    "compare",
+    "load_factory",
+    "simulate",
+]
 __version__ = "0.1.0"

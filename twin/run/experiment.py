@@ -57,11 +57,12 @@ class Variants(Protocol):
 Model = Factory | Variants
 
 
-def feasible_range(name: str, info: KpiInfo) -> tuple[float, float]:
-    """Values a KPI can take: shares in [0, 1], multiples of effectiveness and amounts ≥ 0."""
-    if info.unit == "ratio" and name not in WITH_EFFECTIVENESS:
-        return 0.0, 1.0
-    return 0.0, math.inf
+def feasible_range(name: str, info: KpiInfo, effectiveness: float = 1.0) -> tuple[float, float]:
+    """Values a KPI can take: shares in [0, 1], amounts ≥ 0, and OEE-like ratios at most the
+    effectiveness they are a multiple of (``effectiveness``: the largest seen, 1 if below)."""
+    if name == "effectiveness" or info.unit != "ratio":
+        return 0.0, math.inf
+    return 0.0, max(1.0, effectiveness) if name in WITH_EFFECTIVENESS else 1.0
 
 
 def calendar_period(factory: Factory) -> float | None:
@@ -235,17 +236,18 @@ class SimulationResult:
         self.bottleneck = Counter(r.bottleneck for r in reps).most_common(1)[0][0]
         for r in reps:  # one bottleneck for all replications, so its OEE is comparable across them
             r.plant["bottleneck_oee"] = r.stations[self.bottleneck]["oee"]
+        fastest = _largest([r.plant["effectiveness"] for r in reps])
         self.kpis = {
-            name: estimate([r.plant[name] for r in reps], bounds=feasible_range(name, info))
+            name: estimate([r.plant[name] for r in reps], bounds=feasible_range(name, info, fastest))
             for name, info in PLANT_KPIS.items()
         }
-        self.stations = {
-            st: {
-                name: estimate([r.stations[st][name] for r in reps], bounds=feasible_range(name, info))
+        self.stations = {}
+        for st in reps[0].stations:
+            fastest = _largest([r.stations[st]["effectiveness"] for r in reps])
+            self.stations[st] = {
+                name: estimate([r.stations[st][name] for r in reps], bounds=feasible_range(name, info, fastest))
                 for name, info in STATION_KPIS.items()
             }
-            for st in reps[0].stations
-        }
         self.warnings = [*self.warnings, *self._estimate_warnings()]
 
     def _estimate_warnings(self) -> list[str]:
@@ -303,6 +305,11 @@ class SimulationResult:
         }
 
 
+def _largest(values: list[float]) -> float:
+    defined = [v for v in values if not math.isnan(v)]
+    return max(defined, default=1.0)
+
+
 def _num(x: float | None) -> float | None:
     return None if x is None or math.isnan(x) else round(float(x), 10)
 
@@ -320,6 +327,21 @@ class Comparison:
     def delta(self, kpi: str, variant: int, base: int = 0) -> Estimate:
         """Paired-t interval of variant − base for a plant KPI (or ``station.kpi``), replication by replication."""
         return paired_difference(self.results[variant].values(kpi), self.results[base].values(kpi))
+
+    def deltas(self, variant: int, base: int = 0) -> dict[str, Estimate]:
+        """Paired differences variant − base of every plant KPI."""
+        return {k: self.delta(k, variant, base) for k in PLANT_KPIS}
+
+    def to_dict(self) -> dict:
+        """JSON of a comparison: each variant's result, and each later variant's paired difference from the first."""
+        return {
+            "warmup_min": self.warmup_min,
+            "variants": [r.to_dict() for r in self.results],
+            "deltas": [
+                {k: {"mean": _num(e.mean), "ci95": [_num(e.lo), _num(e.hi)]} for k, e in self.deltas(i).items()}
+                for i in range(1, len(self.results))
+            ],
+        }
 
     def table(self) -> pd.DataFrame:
         """Plant KPIs per variant and replication (long format: columns ``variant``, ``replication``, KPIs)."""
@@ -370,7 +392,7 @@ def compare(
     start = checkpoints.index(t0)
     results = []
     for models, snaps, period, note in zip(per_variant, snapshots, periods, notes, strict=True):
-        warnings = [*note, *_run_warnings(snaps, checkpoints, t0, period, reps)]
+        warnings = [*note, *_run_warnings(snaps, checkpoints, t0, period, reps, note)]
         kpis = [
             ReplicationKpis(*window_kpis(f, s[start], s[-1], t0, horizon)) for f, s in zip(models, snaps, strict=True)
         ]
@@ -400,8 +422,14 @@ def _check_window(horizon: float, warmup: Warmup) -> None:
 
 
 def _run_warnings(
-    snapshots: list[np.ndarray], checkpoints: list[float], t0: float, period: float | None, reps: int
+    snapshots: list[np.ndarray],
+    checkpoints: list[float],
+    t0: float,
+    period: float | None,
+    reps: int,
+    note: list[str],
 ) -> list[str]:
+    """Warnings about the run itself; ``note`` holds the warm-up rule's own, which a window warning would repeat."""
     out = []
     if reps < MIN_REPS:
         out.append(
@@ -409,9 +437,17 @@ def _run_warnings(
             f"{MIN_REPS} (5 or more for a usable width)"
         )
     window = checkpoints[-1] - t0
-    if period is not None and window < period:
-        name = _period_name(period)
-        out.append(f"the window after warm-up is shorter than the calendar's {name}: KPIs depend on the days it covers")
+    if period is not None and not note:
+        name, whole = _period_name(period), window / period
+        if whole < 1:
+            out.append(
+                f"the window after warm-up is shorter than the calendar's {name}: KPIs depend on the days it covers"
+            )
+        elif abs(whole - round(whole)) > 1e-6:
+            out.append(
+                f"the window after warm-up ({window / 1440:g} days) is not whole {name}s: KPIs lean towards the days "
+                f"of the part {name}; give --days so that days minus warm-up is a multiple of {period / 1440:g}"
+            )
     if wip_grows(snapshots, checkpoints, t0, period):
         out.append(
             "WIP grows through the window: the plant does not reach a steady state (demand above capacity?), "
