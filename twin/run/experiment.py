@@ -118,21 +118,10 @@ def _structure(f: Factory) -> tuple:
     return tuple(s.name for s in f.stations), f.calendar
 
 
-def run_snapshots(
-    models: list[Factory],
-    *,
-    checkpoints: list[float],
-    seed: int,
-    jobs: int = 1,
-    progress: Progress | None = None,
-) -> list[np.ndarray]:
-    """Snapshot matrices of replication r of ``models[r]``, serially or in a process pool."""
-    return _run_tasks([(f, r) for r, f in enumerate(models)], checkpoints, seed, jobs, progress)
-
-
 def _run_tasks(
     tasks: list[tuple[Factory, int]], checkpoints: list[float], seed: int, jobs: int, progress: Progress | None
 ) -> list[np.ndarray]:
+    """Snapshot matrices of each (plant, replication index), serially or in a process pool, in order."""
     n = len(tasks)
     if jobs <= 1 or n == 1:
         out = []
