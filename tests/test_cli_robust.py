@@ -61,10 +61,10 @@ def run(*args: str, **kw) -> Result:
 
 
 def one_line_error(result: Result, code: int = 2) -> str:
-    """The single stderr line of a user error: no traceback, no box, the given exit status."""
+    """The single stderr line of a user error (besides run warnings): no traceback, no box, the given exit status."""
     assert result.exit_code == code, (result.stdout, result.stderr)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
-    lines = result.stderr.splitlines()
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("warning: ")]
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr and "╭" not in result.stderr
     return lines[0]
@@ -402,7 +402,7 @@ def test_progress_is_a_plain_line_every_few_seconds_when_stderr_is_a_log(here, m
     monkeypatch.setenv("TWIN_PROGRESS_SECONDS", "0")
     result = run("simulate", "model.yaml", "--days", "2", "--reps", "2", "--json")
     assert result.exit_code == 0
-    lines = result.stderr.splitlines()
+    lines = [ln for ln in result.stderr.splitlines() if not ln.startswith("warning: ")]
     assert lines and all(
         re.fullmatch(r"twin simulate cell: \d+% after \d+:\d\d(, about \d+:\d\d left)?", ln) for ln in lines
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from twin import simulate
+from twin import compare
 from twin.cli import app
 from twin.plan.investments import Scenario, apply_investments, load_catalogue, order_investments
 from twin.plan.presets import load_model
@@ -108,11 +108,9 @@ def test_uncertain_effects_are_drawn_per_replication_and_reproducibly():
 
 
 def test_andon_shortens_breakdowns_and_raises_bottleneck_availability():
-    base = simulate(BASE, days=15, reps=4, seed=3)
-    andon = simulate(with_investments("andon"), days=15, reps=4, seed=3)
-    down = [r.stations["milling"]["down_share"] for r in base.replications]
-    down_andon = [r.stations["milling"]["down_share"] for r in andon.replications]
-    assert sum(down_andon) < 0.85 * sum(down)
+    runs = compare([BASE, with_investments("andon")], days=15, reps=4, seed=3)
+    down, down_andon = (sum(r.values("milling.down_share")) for r in runs.results)
+    assert down_andon < 0.85 * down
 
 
 def test_unknown_investment_is_reported_with_the_catalogue_ids():

@@ -96,15 +96,15 @@ def station_kpis(factory: Factory, table: np.ndarray, window: float) -> dict[str
 
 
 def window_kpis(
-    factory: Factory,
-    layout: Layout,
-    start: np.ndarray,
-    end: np.ndarray,
-    t0: float,
-    t1: float,
-    calendar: WorkCalendar | None,
+    factory: Factory, start: np.ndarray, end: np.ndarray, t0: float, t1: float
 ) -> tuple[dict[str, float], dict[str, dict[str, float]], str]:
-    """Plant KPIs, station KPIs and the bottleneck station over ``[t0, t1]``."""
+    """Plant KPIs, station KPIs and the bottleneck station over ``[t0, t1]`` of a run of ``factory``.
+
+    The snapshot layout and the calendar (paid hours) come from the plant that was simulated, so a
+    replication of an investment that adds a station or changes the shifts is read with its own.
+    """
+    layout = Layout(len(factory.stations))
+    calendar = WorkCalendar(factory.calendar) if factory.calendar else None
     d = end - start
     window = t1 - t0
     table = layout.stations(d)

@@ -1,8 +1,9 @@
-"""Replications of one factory model: run, pick the warm-up, compute KPIs with confidence intervals.
+"""Replications of factory models: run, pick one warm-up, compute KPIs with confidence intervals.
 
 Each replication is a pure function of (model, seed, replication index), so results are identical
-whatever executor runs them, and replication r of two scenarios shares its random numbers
-(common random numbers).
+whatever executor runs them, and replication r of two variants shares its random numbers (common
+random numbers). :func:`compare` runs several variants and cuts them all at the same warm-up, so
+their differences are paired; :func:`simulate` is the comparison of one variant.
 """
 
 from __future__ import annotations
@@ -10,23 +11,34 @@ from __future__ import annotations
 import math
 import numbers
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from twin.kpi.definitions import PLANT_KPIS, STATION_KPIS
+from twin.kpi.definitions import PLANT_KPIS, STATION_KPIS, KpiInfo
 from twin.kpi.iso22400 import window_kpis
-from twin.kpi.stats import Estimate, estimate, mser5
+from twin.kpi.stats import Estimate, crossing_of_the_mean, estimate, mser, paired_difference, trend
 from twin.run.pool import map_with_progress
-from twin.sim.calendar import WorkCalendar
-from twin.sim.engine import PLANT_FIELDS, Layout, Simulation
-from twin.spec.factory import Factory
+from twin.sim.calendar import WEEK
+from twin.sim.engine import PLANT_FIELDS, Simulation
+from twin.spec.factory import MAX_DAYS, MAX_REPLICATIONS, Factory
 
 N_CHECKPOINTS = 200
-MAX_DAYS = 3650
+MIN_WINDOW_MIN = 60.0
+"""Shortest window after warm-up: below an hour a KPI is one machine state, not a rate."""
+MIN_REPS = 3
+TREND_BATCHES = 10
+TREND_P = 0.001
+TREND_GROWTH = 0.25
+"""WIP is taken to grow when its slope over the window's batch means is significant at TREND_P and
+the fitted rise over the window exceeds TREND_GROWTH of the mean WIP."""
+WITH_EFFECTIVENESS = {"effectiveness", "oee", "nee", "teep", "bottleneck_oee"}
+"""Ratios that are multiples of effectiveness, which exceeds 1 when a machine beats its planned time."""
+
 Progress = Callable[[float], None]
 Warmup = Literal["auto"] | float
 
@@ -59,8 +71,10 @@ def _check_options(days: float, reps: int, warmup: Warmup, jobs: int) -> None:
     """Refuse options no run can honour, before any replication starts."""
     if not _real(days) or not 0 < days <= MAX_DAYS:
         raise OptionError(f"found {_shown(days)}; expected days above 0 and up to {MAX_DAYS}", "days")
-    if not _whole(reps) or reps < 1:
-        raise OptionError(f"found {_shown(reps)}; expected a whole number of replications >= 1", "reps")
+    if not _whole(reps) or not 1 <= reps <= MAX_REPLICATIONS:
+        raise OptionError(
+            f"found {_shown(reps)}; expected a whole number of replications from 1 to {MAX_REPLICATIONS:,}", "reps"
+        )
     if not _whole(jobs) or jobs < 1:
         raise OptionError(f"found {_shown(jobs)}; expected a whole number of worker processes >= 1", "jobs")
     if warmup != "auto" and (not _real(warmup) or not 0 <= warmup < days * 1440):
@@ -70,9 +84,43 @@ def _check_options(days: float, reps: int, warmup: Warmup, jobs: int) -> None:
         )
 
 
-def checkpoint_times(horizon: float, warmup: Warmup) -> list[float]:
-    """Evenly spaced snapshot times from 0 to the horizon, plus a fixed warm-up end if given."""
+class Variants(Protocol):
+    """A model whose replications may differ (e.g. uncertain investment effects drawn per replication)."""
+
+    base: Factory
+
+    def for_replication(self, seed: int, replication: int) -> Factory: ...
+
+
+Model = Factory | Variants
+
+
+def feasible_range(name: str, info: KpiInfo, effectiveness: float = 1.0) -> tuple[float, float]:
+    """Values a KPI can take: shares in [0, 1], amounts ≥ 0, and OEE-like ratios at most the
+    effectiveness they are a multiple of (``effectiveness``: the largest seen, 1 if below)."""
+    if name == "effectiveness" or info.unit != "ratio":
+        return 0.0, math.inf
+    return 0.0, max(1.0, effectiveness) if name in WITH_EFFECTIVENESS else 1.0
+
+
+def calendar_period(factory: Factory) -> float | None:
+    """Length of the calendar's cycle: a day when all seven days are alike, else a week."""
+    cal = factory.calendar
+    if cal is None:
+        return None
+    return 1440.0 if cal.days_per_week == 7 and not cal.planned_downtime else WEEK
+
+
+def _period_name(period: float) -> str:
+    return "day" if period == 1440.0 else "week"
+
+
+def checkpoint_times(horizon: float, warmup: Warmup, periods: Sequence[float] = ()) -> list[float]:
+    """Evenly spaced snapshot times from 0 to the horizon, every calendar-period boundary, and a
+    fixed warm-up end if given."""
     times = {horizon * i / N_CHECKPOINTS for i in range(N_CHECKPOINTS + 1)}
+    for p in periods:
+        times.update(k * p for k in range(1, int(horizon // p) + 1))
     if warmup != "auto":
         times.add(float(warmup))
     return sorted(times)
@@ -85,18 +133,93 @@ def run_replication(
     return Simulation(factory, seed, replication).run(checkpoints, progress)
 
 
-class Variants(Protocol):
-    """A model whose replications may differ (e.g. uncertain investment effects drawn per replication)."""
-
-    base: Factory
-
-    def for_replication(self, seed: int, replication: int) -> Factory: ...
-
-
-def replication_models(model: Factory | Variants, seed: int, reps: int) -> list[Factory]:
+def replication_models(model: Model, seed: int, reps: int) -> list[Factory]:
+    """The plant each replication simulates; all must share one structure (stations, calendar)."""
     if isinstance(model, Factory):
         return [model] * reps
-    return [model.for_replication(seed, r) for r in range(reps)]
+    models = [model.for_replication(seed, r) for r in range(reps)]
+    shape = _structure(models[0])
+    for r, f in enumerate(models[1:], start=1):
+        if _structure(f) != shape:
+            raise ValueError(
+                f"replication {r} of {models[0].name} has other stations or another calendar than replication 0: "
+                "an uncertain effect may change numbers, not the plant's structure"
+            )
+    return models
+
+
+def _structure(f: Factory) -> tuple:
+    return tuple(s.name for s in f.stations), f.calendar
+
+
+def _run_tasks(
+    tasks: list[tuple[Factory, int]], checkpoints: list[float], seed: int, jobs: int, progress: Progress | None
+) -> list[np.ndarray]:
+    """Snapshot matrices of each (plant, replication index), serially or in a process pool, in order."""
+    n = len(tasks)
+    if jobs <= 1 or n == 1:
+        out = []
+        for i, (factory, r) in enumerate(tasks):
+            inner = (lambda f, i=i: progress((i + f) / n)) if progress else None
+            out.append(run_replication(factory, seed, r, checkpoints, inner))
+        return out
+    return map_with_progress(run_replication, [(f, seed, r, checkpoints) for f, r in tasks], jobs, progress)
+
+
+def _mean_wip_area(snapshots: list[np.ndarray]) -> np.ndarray:
+    column = PLANT_FIELDS.index("wip_area")
+    return np.mean([s[:, column] for s in snapshots], axis=0)
+
+
+def choose_warmup(
+    snapshots: list[np.ndarray], checkpoints: list[float], period: float | None = None
+) -> tuple[float, list[str]]:
+    """Warm-up end (minutes) from the replications' mean WIP, and warnings about the choice.
+
+    With a calendar the output is periodic, which blinds any rule that reads the raw series (a
+    Sunday dip looks like the end of the start-up). So the series is batched into whole calendar
+    periods and MSER picks a whole number of them, at least one: the plant starts empty, and the
+    first period holds the fill (batch means over the cycle, as Law & Kelton advise for periodic
+    output). Without a calendar the crossing-of-the-mean rule reads the fine series.
+    """
+    t = np.asarray(checkpoints)
+    area = _mean_wip_area(snapshots)
+    horizon = float(t[-1])
+    if period is not None and horizon >= 2 * period:
+        edges = np.arange(int(horizon // period) + 1) * period
+        index = np.searchsorted(t, edges)
+        batch_means = np.diff(area[index]) / period
+        return float(edges[mser(batch_means, 0.5, first=1)]), []
+    warnings = []
+    if period is not None:
+        name = _period_name(period)
+        warnings.append(
+            f"the run is shorter than two calendar {name}s, so the warm-up cannot be a whole {name}: "
+            f"KPIs depend on the days the window covers; run --days {2 * period / 1440:g} or more"
+        )
+    rates = np.diff(area) / np.maximum(np.diff(t), 1e-12)
+    return float(t[crossing_of_the_mean(rates)]), warnings
+
+
+def wip_grows(snapshots: list[np.ndarray], checkpoints: list[float], t0: float, period: float | None) -> bool:
+    """Whether mean WIP rises through ``[t0, end]`` (an overloaded plant never reaches steady state).
+
+    Batch means are over whole calendar periods when the window holds enough of them, so the
+    weekly rhythm does not read as a trend.
+    """
+    t = np.asarray(checkpoints)
+    window = float(t[-1]) - t0
+    n_periods = int(window // period) if period else 0
+    batches = n_periods if n_periods >= TREND_BATCHES // 2 else TREND_BATCHES
+    step = period if n_periods >= TREND_BATCHES // 2 else window / batches
+    index = np.unique(np.clip(np.searchsorted(t, t0 + np.arange(batches + 1) * step - 1e-9), 0, len(t) - 1))
+    if len(index) < 5:
+        return False
+    area = _mean_wip_area(snapshots)
+    batch_means = np.diff(area[index]) / np.diff(t[index])
+    found = trend(batch_means)
+    critical = float(stats.t.ppf(1 - TREND_P, len(batch_means) - 2))
+    return found.t_stat > critical and found.relative_growth > TREND_GROWTH
 
 
 @dataclass
@@ -108,13 +231,18 @@ class ReplicationKpis:
 
 @dataclass
 class SimulationResult:
-    """KPIs of a model over replications, with their per-replication values kept for comparisons."""
+    """KPIs of a model over replications, with their per-replication values kept for comparisons.
+
+    ``warnings`` are one-line notes a reader must see next to the numbers (too few replications,
+    output that is not steady, intervals cut to the feasible range, replications left out).
+    """
 
     model: str
     seed: int
     horizon_min: float
     warmup_min: float
     replications: list[ReplicationKpis]
+    warnings: list[str] = field(default_factory=list)
     kpis: dict[str, Estimate] = field(init=False)
     stations: dict[str, dict[str, Estimate]] = field(init=False)
     bottleneck: str = field(init=False)
@@ -124,15 +252,53 @@ class SimulationResult:
         self.bottleneck = Counter(r.bottleneck for r in reps).most_common(1)[0][0]
         for r in reps:  # one bottleneck for all replications, so its OEE is comparable across them
             r.plant["bottleneck_oee"] = r.stations[self.bottleneck]["oee"]
-        self.kpis = {name: estimate([r.plant[name] for r in reps]) for name in PLANT_KPIS}
-        self.stations = {
-            st: {name: estimate([r.stations[st][name] for r in reps]) for name in STATION_KPIS}
-            for st in reps[0].stations
+        fastest = _largest([r.plant["effectiveness"] for r in reps])
+        self.kpis = {
+            name: estimate([r.plant[name] for r in reps], bounds=feasible_range(name, info, fastest))
+            for name, info in PLANT_KPIS.items()
         }
+        self.stations = {}
+        for st in reps[0].stations:
+            fastest = _largest([r.stations[st]["effectiveness"] for r in reps])
+            self.stations[st] = {
+                name: estimate([r.stations[st][name] for r in reps], bounds=feasible_range(name, info, fastest))
+                for name, info in STATION_KPIS.items()
+            }
+        self.warnings = [*self.warnings, *self._estimate_warnings()]
+
+    def _estimate_warnings(self) -> list[str]:
+        out = []
+        n = len(self.replications)
+        missing = [f"{k} ({e.n_missing} of {n})" for k, e in self.kpis.items() if e.n_missing and e.n]
+        missing += [
+            f"{st}.{k} ({e.n_missing} of {n})"
+            for st, kp in self.stations.items()
+            for k, e in kp.items()
+            if e.n_missing and e.n
+        ]
+        if missing:
+            out.append(
+                "means leave out replications where the KPI is undefined (nothing to divide by): " + ", ".join(missing)
+            )
+        clipped = [k for k, e in self.kpis.items() if e.clipped]
+        if clipped:
+            out.append(
+                "the t-interval ran past the possible values and was cut to them for: "
+                + ", ".join(clipped)
+                + "; the interval is not reliable, run more replications or longer"
+            )
+        return out
 
     def table(self) -> pd.DataFrame:
         """Plant KPIs per replication (rows) — the raw material for paired comparisons."""
         return pd.DataFrame([r.plant for r in self.replications])
+
+    def values(self, kpi: str) -> list[float]:
+        """Per-replication values of a plant KPI, or of a station KPI written ``station.kpi``."""
+        if "." in kpi:
+            station, name = kpi.split(".", 1)
+            return [r.stations[station][name] for r in self.replications]
+        return [r.plant[kpi] for r in self.replications]
 
     def to_dict(self) -> dict:
         """The JSON document of ``twin simulate --json``."""
@@ -147,6 +313,7 @@ class SimulationResult:
             "horizon_min": self.horizon_min,
             "warmup_min": self.warmup_min,
             "bottleneck": self.bottleneck,
+            "warnings": list(self.warnings),
             "kpis": {k: enc(e, PLANT_KPIS[k].unit) for k, e in self.kpis.items()},
             "stations": {
                 st: {k: enc(e, STATION_KPIS[k].unit) for k, e in kp.items()} for st, kp in self.stations.items()
@@ -154,40 +321,161 @@ class SimulationResult:
         }
 
 
+def _largest(values: list[float]) -> float:
+    defined = [v for v in values if not math.isnan(v)]
+    return max(defined, default=1.0)
+
+
 def _num(x: float | None) -> float | None:
     return None if x is None or math.isnan(x) else round(float(x), 10)
 
 
-def run_snapshots(
-    models: list[Factory],
+@dataclass
+class Comparison:
+    """Variants run with common random numbers and cut at one warm-up: ``results[i]`` is variant i."""
+
+    results: list[SimulationResult]
+
+    @property
+    def warmup_min(self) -> float:
+        return self.results[0].warmup_min
+
+    def delta(self, kpi: str, variant: int, base: int = 0) -> Estimate:
+        """Paired-t interval of variant − base for a plant KPI (or ``station.kpi``), replication by replication."""
+        return paired_difference(self.results[variant].values(kpi), self.results[base].values(kpi))
+
+    def deltas(self, variant: int, base: int = 0) -> dict[str, Estimate]:
+        """Paired differences variant − base of every plant KPI."""
+        return {k: self.delta(k, variant, base) for k in PLANT_KPIS}
+
+    def to_dict(self) -> dict:
+        """JSON of a comparison: each variant's result, and each later variant's paired difference from the first."""
+        return {
+            "warmup_min": self.warmup_min,
+            "variants": [r.to_dict() for r in self.results],
+            "deltas": [
+                {k: {"mean": _num(e.mean), "ci95": [_num(e.lo), _num(e.hi)]} for k, e in self.deltas(i).items()}
+                for i in range(1, len(self.results))
+            ],
+        }
+
+    def table(self) -> pd.DataFrame:
+        """Plant KPIs per variant and replication (long format: columns ``variant``, ``replication``, KPIs)."""
+        frames = [
+            r.table().assign(variant=i, replication=range(len(r.replications))) for i, r in enumerate(self.results)
+        ]
+        return pd.concat(frames, ignore_index=True)
+
+
+def compare(
+    variants: Sequence[Model],
     *,
-    checkpoints: list[float],
-    seed: int,
+    days: float | None = None,
+    reps: int | None = None,
+    warmup: Warmup | None = None,
+    seed: int = 1,
     jobs: int = 1,
     progress: Progress | None = None,
-) -> list[np.ndarray]:
-    """Snapshot matrices of replication r of ``models[r]``, serially or in a process pool."""
-    reps = len(models)
-    if jobs <= 1 or reps == 1:
-        out = []
-        for r, factory in enumerate(models):
-            inner = (lambda f, r=r: progress((r + f) / reps)) if progress else None
-            out.append(run_replication(factory, seed, r, checkpoints, inner))
-        return out
-    return map_with_progress(run_replication, [(f, seed, r, checkpoints) for r, f in enumerate(models)], jobs, progress)
+) -> Comparison:
+    """Run every variant with the same seed and cut all of them at one warm-up.
+
+    Unset options come from the first variant's ``run:``. With ``warmup='auto'`` each variant's
+    rule is applied to its own output and the latest end is taken for all, so each variant is past
+    its start-up and every difference compares the same window.
+    """
+    if not variants:
+        raise ValueError("compare needs at least one variant")
+    first = _base(variants[0])
+    days = first.run.days if days is None else days
+    reps = first.run.replications if reps is None else reps
+    warmup = first.run.warmup if warmup is None else warmup
+    _check_options(days, reps, warmup, jobs)
+    horizon = days * 1440.0
+    _check_window(horizon, warmup)
+    per_variant = [replication_models(v, seed, reps) for v in variants]
+    periods = [calendar_period(models[0]) for models in per_variant]
+    checkpoints = checkpoint_times(horizon, warmup, sorted({p for p in periods if p}))
+    tasks = [(f, r) for models in per_variant for r, f in enumerate(models)]
+    flat = _run_tasks(tasks, checkpoints, seed, jobs, progress)
+    snapshots = [flat[i * reps : (i + 1) * reps] for i in range(len(variants))]
+
+    notes: list[list[str]] = [[] for _ in variants]
+    if warmup == "auto":
+        choices = [choose_warmup(s, checkpoints, p) for s, p in zip(snapshots, periods, strict=True)]
+        t0 = max(c[0] for c in choices)
+        notes = [c[1] for c in choices]
+    else:
+        t0 = float(warmup)
+    start = checkpoints.index(t0)
+    results = []
+    for models, snaps, period, note in zip(per_variant, snapshots, periods, notes, strict=True):
+        warnings = [*note, *_run_warnings(snaps, checkpoints, t0, period, reps, note)]
+        kpis = [
+            ReplicationKpis(*window_kpis(f, s[start], s[-1], t0, horizon)) for f, s in zip(models, snaps, strict=True)
+        ]
+        results.append(SimulationResult(models[0].name, seed, horizon, t0, kpis, warnings))
+    return Comparison(results)
 
 
-def choose_warmup(snapshots: list[np.ndarray], checkpoints: list[float]) -> int:
-    """Checkpoint index where steady state begins: MSER-5 on the replications' mean WIP series."""
-    t = np.asarray(checkpoints)
-    column = PLANT_FIELDS.index("wip_area")
-    area = np.mean([s[:, column] for s in snapshots], axis=0)
-    series = np.diff(area) / np.maximum(np.diff(t), 1e-12)
-    return mser5(series)
+def _base(model: Model) -> Factory:
+    return model if isinstance(model, Factory) else model.base
+
+
+def _check_window(horizon: float, warmup: Warmup) -> None:
+    """A window after warm-up long enough for a KPI to be a rate, not one machine state."""
+    if warmup == "auto":
+        if horizon < 2 * MIN_WINDOW_MIN:
+            raise OptionError(
+                f"found {horizon / 1440:g} days; expected at least {2 * MIN_WINDOW_MIN / 1440:.3f} days to choose "
+                f"a warm-up and keep a window of {MIN_WINDOW_MIN:g} min",
+                "days",
+            )
+        return
+    if horizon - float(warmup) < MIN_WINDOW_MIN:
+        raise OptionError(
+            f"found {_shown(warmup)}, leaving a window of {horizon - float(warmup):g} min; expected a warm-up "
+            f"that leaves at least {MIN_WINDOW_MIN:g} min of the {horizon:g}-min horizon",
+            "warmup",
+        )
+
+
+def _run_warnings(
+    snapshots: list[np.ndarray],
+    checkpoints: list[float],
+    t0: float,
+    period: float | None,
+    reps: int,
+    note: list[str],
+) -> list[str]:
+    """Warnings about the run itself; ``note`` holds the warm-up rule's own, which a window warning would repeat."""
+    out = []
+    if reps < MIN_REPS:
+        out.append(
+            f"only {reps} replication{'s' if reps > 1 else ''}: confidence intervals need at least "
+            f"{MIN_REPS} (5 or more for a usable width)"
+        )
+    window = checkpoints[-1] - t0
+    if period is not None and not note:
+        name, whole = _period_name(period), window / period
+        if whole < 1:
+            out.append(
+                f"the window after warm-up is shorter than the calendar's {name}: KPIs depend on the days it covers"
+            )
+        elif abs(whole - round(whole)) > 1e-6:
+            out.append(
+                f"the window after warm-up ({window / 1440:g} days) is not whole {name}s: KPIs lean towards the days "
+                f"of the part {name}; give --days so that days minus warm-up is a multiple of {period / 1440:g}"
+            )
+    if wip_grows(snapshots, checkpoints, t0, period):
+        out.append(
+            "WIP grows through the window: the plant does not reach a steady state (demand above capacity?), "
+            "so the KPIs depend on the run length and are not steady-state values"
+        )
+    return out
 
 
 def simulate(
-    model: Factory | Variants,
+    model: Model,
     *,
     days: float | None = None,
     reps: int | None = None,
@@ -197,21 +485,4 @@ def simulate(
     progress: Progress | None = None,
 ) -> SimulationResult:
     """Simulate a model and summarise its KPIs; unset options come from the model's ``run:``."""
-    factory = model if isinstance(model, Factory) else model.base
-    days = factory.run.days if days is None else days
-    reps = factory.run.replications if reps is None else reps
-    warmup = factory.run.warmup if warmup is None else warmup
-    _check_options(days, reps, warmup, jobs)
-    horizon = days * 1440.0
-    checkpoints = checkpoint_times(horizon, warmup)
-    models = replication_models(model, seed, reps)
-    snapshots = run_snapshots(models, checkpoints=checkpoints, seed=seed, jobs=jobs, progress=progress)
-    layout = Layout(len(factory.stations))
-    start = choose_warmup(snapshots, checkpoints) if warmup == "auto" else checkpoints.index(float(warmup))
-    calendar = WorkCalendar(factory.calendar) if factory.calendar else None
-    t0 = checkpoints[start]
-    results = [
-        ReplicationKpis(*window_kpis(f, layout, s[start], s[-1], t0, horizon, calendar))
-        for f, s in zip(models, snapshots, strict=True)
-    ]
-    return SimulationResult(models[0].name, seed, horizon, t0, results)
+    return compare([model], days=days, reps=reps, warmup=warmup, seed=seed, jobs=jobs, progress=progress).results[0]
