@@ -457,3 +457,18 @@ def test_model_warnings_reach_the_user_on_stderr_and_the_run_goes_on(tmp_path):
     assert result.stdout.startswith("OK: precision_machining")
     (line,) = [x for x in result.stderr.splitlines() if x.startswith("warning:")]
     assert f"{model}:" in line and "stations[8]" in line and "'lonely' on no routing" in line
+
+
+def test_with_shows_the_baseline_beside_the_new_numbers_on_one_window():
+    args = ["simulate", "--with", "mdc_all,andon", "--days", "8", "--reps", "3", "--warmup", "1440"]
+    doc = json.loads(run(*args, "--json").stdout)
+    assert doc["model"] == "precision_machining+mdc_all+andon"
+    assert doc["baseline"]["model"] == "precision_machining"
+    assert doc["baseline"]["warmup_min"] == doc["warmup_min"] == 1440
+    lead = doc["delta_vs_baseline"]["lead_time_min"]
+    change = doc["kpis"]["lead_time_min"]["mean"] - doc["baseline"]["kpis"]["lead_time_min"]["mean"]
+    assert lead["mean"] == pytest.approx(change) and lead["ci95"][0] <= lead["mean"] <= lead["ci95"][1]
+    text = run(*args).stdout
+    assert "before" in text and "after" in text and "change" in text
+    bottleneck = doc["baseline"]["bottleneck"]
+    assert bottleneck in text and "原瓶颈" in text  # the old bottleneck's own OEE, before and after

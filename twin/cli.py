@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import sys
 import traceback
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich import box
 from rich.cells import cell_len
@@ -26,7 +28,7 @@ from twin import __version__
 from twin.kpi.definitions import PLANT_KPIS
 from twin.plan.investments import Scenario, load_catalogue, order_investments
 from twin.plan.presets import load_model, model_names
-from twin.run.experiment import OptionError, SimulationResult, simulate
+from twin.run.experiment import Comparison, OptionError, SimulationResult, compare
 from twin.run.files import OutputError, check_writable, write_atomic
 from twin.run.pool import cap_jobs
 from twin.run.progress import RunProgress
@@ -407,6 +409,44 @@ def _station_tables(result: SimulationResult, factory: Factory, width: int) -> t
     return oee, time
 
 
+def _change_table(comparison: Comparison, width: int) -> Table:
+    """Before/after ``--with``: both means and the paired 95% CI of the change (same orders, same window).
+
+    The bottleneck's OEE is shown for the station that was the bottleneck before, in both columns, and
+    for the new bottleneck if the investments moved it: a bottleneck OEE of two different stations
+    compares nothing.
+    """
+    before, after = comparison.results
+    title = (
+        f"{after.model}: before 投资前 and after 投资后, {len(after.replications)} paired replications × "
+        f"{after.horizon_min / 1440:g} days, one warm-up of {after.warmup_min / 60:.1f} h"
+    )
+    keys = [(k, f"{info.en} {info.zh}", info.unit) for k, info in PLANT_KPIS.items() if k != "bottleneck_oee"]
+    stations = dict.fromkeys((before.bottleneck, after.bottleneck))
+    keys += [(f"{st}.oee", f"{st} OEE{' (bottleneck before 原瓶颈)' if st == before.bottleneck else ''}", "ratio")
+             for st in stations]  # fmt: skip
+    rows = []
+    for key, label, unit in keys:
+        b, a = (r.values(key) for r in (before, after))
+        means = [float(np.nanmean(v)) if not all(map(math.isnan, v)) else None for v in (b, a)]
+        change = comparison.delta(key, 1, 0)
+        magnitude = max((abs(m) for m in means if m is not None), default=0)
+        divisor, shown = _display_unit(unit, magnitude)
+        digits = _digits(magnitude, divisor)
+        ci = (
+            "—"
+            if change.lo is None or change.hi is None
+            else f"{_num(change.lo, divisor, digits)} to {_num(change.hi, divisor, digits)}"
+        )
+        rows.append((label, *(_num(m, divisor, digits) for m in means), _num(change.mean, divisor, digits), ci, shown))
+    caption = (
+        "change 变化 = after − before, replication by replication (common random numbers); "
+        "an interval that excludes 0 is a change the runs can tell from noise."
+    )
+    headers = ("KPI 指标", "before 前", "after 后", "change 变化", "95% CI 置信区间", "unit 单位")
+    return _grid(title, headers, rows, width, numeric=range(1, 5), caption=caption)
+
+
 def _print_result(result: SimulationResult, factory: Factory) -> None:
     """The tables of ``twin simulate``; the KPI table takes further result columns (e.g. before/after)."""
     out = _out()
@@ -447,7 +487,13 @@ def simulate_cmd(
     ] = None,
     warmup: Annotated[
         str | None,
-        typer.Option("--warmup", help="'auto' (MSER-5) or minutes.", show_default="the model's run:", metavar="MIN"),
+        typer.Option(
+            "--warmup",
+            help="'auto' (whole calendar weeks chosen by MSER on weekly means; crossing of the mean without a "
+            "calendar) or minutes.",
+            show_default="the model's run:",
+            metavar="MIN",
+        ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same results.")] = 1,
     jobs: Annotated[
@@ -493,18 +539,32 @@ def simulate_cmd(
         jobs, note = cap_jobs(jobs)
         if note:
             _say(f"twin simulate: {note}")
+    variants = [factory, plant] if with_ else [factory]
     progress = RunProgress(f"twin simulate {factory.name}", err)
     try:
-        result = simulate(plant, days=days, reps=reps, warmup=warmup_value, seed=seed, jobs=jobs, progress=progress)
+        comparison = compare(
+            variants, days=days, reps=reps, warmup=warmup_value, seed=seed, jobs=jobs, progress=progress
+        )
     except OptionError as exc:
         raise _option_error(exc, given, model) from None
     finally:
         progress.close()
-    for warning in getattr(result, "warnings", []):
+    result = comparison.results[-1]
+    for warning in dict.fromkeys(w for r in comparison.results for w in r.warnings):
         _say(f"warning: {warning}")
-    document = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    body = result.to_dict()
+    if with_:
+        before = comparison.results[0]
+        body["baseline"] = before.to_dict()
+        body["delta_vs_baseline"] = comparison.to_dict()["deltas"][0]
+    document = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
     if as_json:
         sys.stdout.write(document)
+    elif with_:
+        out = _out()
+        out.print(_change_table(comparison, out.width))
+        for table in _station_tables(result, factory, out.width):
+            out.print(table)
     else:
         _print_result(result, factory)
     sys.stdout.flush()
