@@ -162,7 +162,7 @@ def test_out_expands_the_home_folder(here, monkeypatch):
 
 def test_out_under_a_regular_file_is_refused_before_the_run(here, monkeypatch):
     (here / "somefile").write_text("", encoding="utf-8")
-    monkeypatch.setattr(twin.cli, "simulate", lambda *a, **k: pytest.fail("the run started"))
+    monkeypatch.setattr(twin.cli, "compare", lambda *a, **k: pytest.fail("the run started"))
     line = one_line_error(run("simulate", "model.yaml", "--out", "somefile/x.json"))
     assert line.startswith("twin simulate: --out: cannot create ") and "somefile is a file" in line
 
@@ -225,14 +225,14 @@ def test_a_run_stopped_by_the_engine_is_one_line_and_writes_nothing(here, monkey
     def stopped(*a, **k):
         raise RunError("stopped after 10,000,000 events in 0.2 simulated days: check the arrival rate")
 
-    monkeypatch.setattr(twin.cli, "simulate", stopped)
+    monkeypatch.setattr(twin.cli, "compare", stopped)
     line = one_line_error(run("simulate", "model.yaml", "--out", "r.json"))
     assert line == "twin simulate: stopped after 10,000,000 events in 0.2 simulated days: check the arrival rate"
     assert only(here) == ["model.yaml"]
 
 
 def test_a_bug_prints_its_traceback_and_asks_for_a_report(here, monkeypatch):
-    monkeypatch.setattr(twin.cli, "simulate", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(twin.cli, "compare", lambda *a, **k: 1 / 0)
     result = run("simulate", "model.yaml", "--out", "r.json")
     assert result.exit_code == 1
     assert "Traceback" in result.stderr
@@ -246,7 +246,7 @@ def test_an_interrupted_run_says_so_in_one_line_and_writes_nothing(here, monkeyp
     def interrupted(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(twin.cli, "simulate", interrupted)
+    monkeypatch.setattr(twin.cli, "compare", interrupted)
     line = one_line_error(run("simulate", "model.yaml", "--out", "r.json"), code=130)
     assert line == "twin simulate: interrupted; nothing was written"
     assert only(here) == ["model.yaml"]
@@ -367,14 +367,14 @@ def test_lead_and_flow_times_read_in_hours_or_days():
 
 
 def test_run_warnings_are_printed_on_stderr_and_keep_stdout_json(here, monkeypatch):
-    real = twin.cli.simulate
+    real = twin.cli.compare
 
     def with_warning(*a, **k):
-        result = real(*a, **k)
-        result.warnings = ["warm-up not detected: run longer"]
-        return result
+        comparison = real(*a, **k)
+        comparison.results[0].warnings = ["warm-up not detected: run longer"]
+        return comparison
 
-    monkeypatch.setattr(twin.cli, "simulate", with_warning)
+    monkeypatch.setattr(twin.cli, "compare", with_warning)
     result = run("simulate", "model.yaml", *FAST, "--json")
     assert result.exit_code == 0
     assert result.stderr == "warning: warm-up not detected: run longer\n"
