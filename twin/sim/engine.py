@@ -125,7 +125,7 @@ class Simulation:
             for j, step in enumerate(p.routing):
                 k = index[step.station]
                 st = factory.stations[k]
-                per_unit = (step.planned_min or step.time_min.mean) / (st.batch.size if st.batch else 1)
+                per_unit = step.planned_min or step.time_min.mean / (st.batch.size if st.batch else 1)
                 sampler = step.time_min.sampler(streams(f"process/{st.name}/{p.name}/{j}"))
                 steps.append(RouteStep(k, self.buffers[k], sampler, per_unit))
             self.routes[p.name] = Route(p_idx, p.name, steps, p.due_allowance_min, p.material_cost_cny)
