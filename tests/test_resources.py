@@ -10,6 +10,7 @@ from conftest import build_factory, exp, saturated
 
 from twin import load_factory, simulate
 from twin.sim.operators import OperatorPool
+from twin.sim.station import LineStock
 from twin.spec import RunError, SpecError, shipped_models
 
 TWO_SHIFTS = {
@@ -51,6 +52,18 @@ def test_batch_station_calls_for_material_when_the_bin_cannot_serve_the_next_bat
     # 10 -> 6 -> 2: two units cannot serve a batch of 4, so the call goes out then (t = 1) and the
     # bin comes 30 min later. Cycle of two deliveries: 20 units (5 batches) per 31 + 32 min.
     assert r.kpis["throughput_per_h"].mean == pytest.approx(60 * 20 / 63, rel=0.01)
+
+
+def test_line_stock_serves_takers_in_order_and_calls_once_per_shortfall():
+    env = simpy.Environment()
+    stock = LineStock(env, bin_units=10, reorder=1, call=None, delivery=lambda: 5.0, need=4)
+    assert stock.take(4) is None and stock.take(4) is None  # 10 -> 6 -> 2: too few for a batch of 4
+    assert stock.calls == 1
+    first, second = stock.take(4), stock.take(1)
+    assert first is not None and second is not None  # the single unit waits behind the batch
+    env.run(until=6)
+    assert first.triggered and second.triggered
+    assert stock.level == 10 + 2 - 4 - 1 and stock.calls == 1
 
 
 def test_a_bin_smaller_than_the_batch_is_rejected():

@@ -255,7 +255,8 @@ class Simulation:
             return None
         mat = st.material
         delivery = mat.delivery_min.sampler(streams(f"material/{st.name}"))
-        return LineStock(self.env, mat.bin_units, mat.reorder_units, self._flow("material_call"), delivery)
+        need = st.batch.size if st.batch else 1
+        return LineStock(self.env, mat.bin_units, mat.reorder_units, self._flow("material_call"), delivery, need)
 
     def _follow_shifts(self, pool: OperatorPool, counts: list[int]):
         for t, shift in self.calendar.shift_changes():
