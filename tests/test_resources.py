@@ -11,7 +11,7 @@ from conftest import build_factory, exp, saturated
 from twin import load_factory, simulate
 from twin.sim.operators import OperatorPool
 from twin.sim.station import LineStock
-from twin.spec import RunError, SpecError, shipped_models
+from twin.spec import SpecError, shipped_models
 
 TWO_SHIFTS = {
     "shifts": [{"name": "early", "start": "06:00", "hours": 8}, {"name": "late", "start": "14:00", "hours": 8}],

@@ -113,6 +113,12 @@ class Maintenance:
 
 @dataclass
 class StationRuntime:
+    """What the machines of one station share: queue, crew, material, rules and settings.
+
+    ``drift_detect`` and ``maintenance`` are each machine's own (its own random streams and
+    messages), so every machine after the first holds a copy with those two replaced.
+    """
+
     index: int
     buffer: Buffer
     setup: Callable[[Route, Route], Sampler | None]
