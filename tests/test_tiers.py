@@ -115,7 +115,7 @@ def _values(result, kpi: str) -> list[float]:
 @pytest.fixture(scope="module")
 def tier_runs():
     """The four presets with the same orders and random numbers (common random numbers)."""
-    return {name: simulate(load_model(name), days=20, reps=4, seed=11) for name in PRESETS}
+    return {name: simulate(load_model(name), days=20, reps=8, seed=11) for name in PRESETS}
 
 
 @pytest.mark.parametrize("step", list(STEP_EFFECTS))
