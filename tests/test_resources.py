@@ -10,6 +10,8 @@ from conftest import build_factory, exp, saturated
 
 from twin import load_factory, simulate
 from twin.sim.operators import OperatorPool
+from twin.sim.parts import Part, Route, RouteStep
+from twin.sim.queues import make_queue
 from twin.sim.station import LineStock
 from twin.spec import SpecError, shipped_models
 
@@ -200,3 +202,83 @@ def test_a_change_to_one_flow_leaves_an_unrelated_line_bit_identical():
     after = simulate(_two_lines(200.0, latency_a=9.0), days=5, reps=2, warmup=0, seed=3)
     assert after.stations["a1"]["starved_share"].mean != before.stations["a1"]["starved_share"].mean
     assert np.array_equal(_station_values(after, "b1"), _station_values(before, "b1"), equal_nan=True)
+
+
+# --- dispatching queues ---------------------------------------------------------------------------
+class _Machine:
+    def __init__(self) -> None:
+        self.last_route = None
+
+
+def _reference_pick(items: list, rule: str, machine: _Machine, known: float | None):
+    """The dispatching rules as documented, by scanning the queue."""
+    visible = items if known is None or rule == "fifo" else [p for p in items if p.entered <= known]
+    if not visible:
+        return items[0]
+    if rule == "edd":
+        return min(visible, key=lambda p: p.due)
+    if rule == "spt":
+        return min(visible, key=lambda p: p.route.steps[p.step].planned_min)
+    if rule == "setup_avoiding":
+        return next((p for p in visible if p.route is machine.last_route), visible[0])
+    return visible[0]
+
+
+@pytest.mark.parametrize("stale", [False, True])
+@pytest.mark.parametrize("rule", ["fifo", "edd", "spt", "setup_avoiding"])
+def test_dispatch_queue_picks_what_a_scan_of_the_queue_picks(rule, stale):
+    rng = np.random.default_rng(5)
+    routes = [Route(i, f"p{i}", [RouteStep(0, None, None, float(3 - i))], 100.0 * (i + 1), 0.0) for i in range(3)]
+    clock = {"now": 0.0}
+    cutoff = (lambda now: now - 5.0) if stale else None
+    queue = make_queue(rule, True, cutoff, lambda: clock["now"])
+    items: list[Part] = []
+    machine = _Machine()
+    for _ in range(3000):
+        clock["now"] += float(rng.exponential(1.0))
+        op = rng.random()
+        if op < 0.55 or not items:
+            part = Part(routes[int(rng.integers(3))], clock["now"] - float(rng.uniform(0, 300)), clock["now"])
+            part.entered = clock["now"]
+            if op < 0.08:
+                queue.push_front(part)
+                items.insert(0, part)
+            else:
+                queue.push(part)
+                items.append(part)
+        elif op < 0.93:
+            known = cutoff(clock["now"]) if cutoff else None
+            expected = _reference_pick(items, rule, machine, known)
+            assert queue.pop_for(machine) is expected
+            items.remove(expected)
+            machine.last_route = expected.route
+        else:
+            route, limit = routes[int(rng.integers(3))], int(rng.integers(1, 5))
+            expected = [p for p in items if p.route is route][:limit]
+            assert queue.take_route(route, limit) == expected
+            for p in expected:
+                items.remove(p)
+        assert len(queue) == len(items) and list(queue) == items
+
+
+def test_edd_dispatch_reads_each_due_date_a_bounded_number_of_times(monkeypatch):
+    """An overloaded EDD queue: a dispatch decision must not rescan the queue (it costs O(log n))."""
+    reads = {"n": 0}
+    slot = Part.__dict__["due"]
+
+    class Counting:
+        def __get__(self, obj, owner=None):
+            if obj is None:
+                return self
+            reads["n"] += 1
+            return slot.__get__(obj, owner)
+
+        def __set__(self, obj, value):
+            slot.__set__(obj, value)
+
+    monkeypatch.setattr(Part, "due", Counting())
+    product = {"name": "p", "routing": [{"station": "m", "time_min": 1.2}], "demand": {"interarrival_min": 1.0}}
+    f = build_factory([{"name": "m"}], [product], policies={"dispatch": "edd"})
+    r = simulate(f, days=2, reps=1, warmup=0)
+    assert r.kpis["wip"].mean > 200  # the queue grows to hundreds of units
+    assert reads["n"] < 5 * 2 * 1440  # a few reads per unit, not one per queued unit and decision

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import simpy
 
-from twin.sim.buffer import Buffer, stale_rule
+from twin.sim.buffer import Buffer
 from twin.sim.calendar import WorkCalendar
 from twin.sim.information import InfoNetwork
 from twin.sim.machine import CALENDAR, NO_FAILURES, OPERATING, Machine
@@ -118,12 +118,13 @@ class Simulation:
         index = {s.name: k for k, s in enumerate(factory.stations)}
         info = factory.information
         self.network = InfoNetwork(info, self.calendar, streams) if info else None
+        stale = self.network and self.network.has("dispatch_state")
+        cutoff = self.network.staleness("dispatch_state") if stale else None
         rule = factory.policies.dispatch
-        self.buffers = [Buffer(env, s.buffer, s.dispatch or rule) for s in factory.stations]
-        if self.network and self.network.has("dispatch_state"):
-            cutoff = self.network.staleness("dispatch_state")
-            for buf in self.buffers:
-                buf.select = stale_rule(buf.select, cutoff, env)
+        self.buffers = [
+            Buffer(env, s.buffer, s.dispatch or rule, by_route=s.batch is not None, cutoff=cutoff)
+            for s in factory.stations
+        ]
 
         self.routes: dict[str, Route] = {}
         for p_idx, p in enumerate(factory.products):
