@@ -13,7 +13,7 @@ from twin.sim.operators import OperatorPool
 from twin.sim.parts import Part, Route, RouteStep
 from twin.sim.queues import make_queue
 from twin.sim.station import LineStock
-from twin.spec import SpecError, shipped_models
+from twin.spec import RunError, SpecError, shipped_models
 
 TWO_SHIFTS = {
     "shifts": [{"name": "early", "start": "06:00", "hours": 8}, {"name": "late", "start": "14:00", "hours": 8}],
@@ -282,3 +282,24 @@ def test_edd_dispatch_reads_each_due_date_a_bounded_number_of_times(monkeypatch)
     r = simulate(f, days=2, reps=1, warmup=0)
     assert r.kpis["wip"].mean > 200  # the queue grows to hundreds of units
     assert reads["n"] < 5 * 2 * 1440  # a few reads per unit, not one per queued unit and decision
+
+
+# --- runs that cannot end ---------------------------------------------------------------------------
+def test_a_step_of_a_billionth_of_a_minute_under_saturated_release_stops_with_its_field_named():
+    f = saturated([{"name": "m"}], [{"station": "m", "time_min": 1e-9}])
+    with pytest.raises(RunError, match=r"^products\[0\]\.routing\[0\]\.time_min: about [\d,]+ units at station 'm'"):
+        simulate(f, days=1, reps=1, warmup=0)
+
+
+def test_an_order_every_hundred_thousandth_of_a_minute_stops_with_its_field_named():
+    product = {"name": "p", "routing": [{"station": "m", "time_min": 1.0}], "demand": {"interarrival_min": 1e-5}}
+    with pytest.raises(RunError, match=r"^products\[0\]\.demand\.interarrival_min: about [\d,]+ orders per simulated"):
+        simulate(build_factory([{"name": "m"}], [product]), days=1, reps=1, warmup=0)
+
+
+def test_an_interface_that_loses_nearly_every_message_stops_with_its_field_named():
+    lossy = {"from": "ERP", "to": "FLOOR", "mode": "realtime", "latency_min": 0.1, "error": 0.999999}
+    layer = {"systems": ["ERP"], "interfaces": [lossy], "flows": {"orders": ["ERP", "FLOOR"]}}
+    product = {"name": "p", "routing": [{"station": "m", "time_min": 1.0}], "demand": {"interarrival_min": 10.0}}
+    with pytest.raises(RunError, match=r"^information\.interfaces\[0\]\.error: 0\.999999 means about 1,000,000"):
+        simulate(build_factory([{"name": "m"}], [product], information=layer), days=1, reps=1, warmup=0)

@@ -16,6 +16,7 @@ import simpy
 
 from twin.sim.buffer import Buffer
 from twin.sim.calendar import WorkCalendar
+from twin.sim.guard import RunGuard
 from twin.sim.information import InfoNetwork
 from twin.sim.machine import CALENDAR, NO_FAILURES, OPERATING, Machine
 from twin.sim.operators import OperatorPool
@@ -209,6 +210,7 @@ class Simulation:
             self.machines.append(group)
 
         release = factory.policies.release
+        self.release: ReleaseControl | None = None
         if release.policy == "saturated":
             firsts: dict[int, list[str]] = {}
             for p in factory.products:
@@ -322,9 +324,10 @@ class Simulation:
         """Run to each checkpoint in turn; return the (len(checkpoints), size) snapshot matrix."""
         out = np.empty((len(checkpoints), self.layout.size))
         end = checkpoints[-1]
+        guard = RunGuard(self)
         for i, t in enumerate(checkpoints):
             if t > self.env.now:
-                self.env.run(until=t)
+                guard.advance(t)
             out[i] = self.snapshot()
             if progress is not None:
                 progress(t / end if end else 1.0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Generator
 
 import numpy as np
@@ -30,12 +30,15 @@ class ReleaseControl:
         self.orders_flow = orders_flow
         self.cap = cap if policy == "conwip" else None
         self.backlog: deque[Part] = deque()
+        self.arrived: Counter[int] = Counter()
+        """Orders arrived per product index (the run guard names a product whose orders explode)."""
         if self.cap is not None:
             plant.on_exit = self.pull
 
     def arrive(self, route: Route, qty: int) -> None:
         """A customer order: it reaches the shop floor after the ``orders`` flow's delay."""
         now = self.env.now
+        self.arrived[route.index] += 1
         if self.orders_flow is None:
             self._admit(route, qty, now)
             return
