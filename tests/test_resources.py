@@ -204,6 +204,27 @@ def test_a_change_to_one_flow_leaves_an_unrelated_line_bit_identical():
     assert np.array_equal(_station_values(after, "b1"), _station_values(before, "b1"), equal_nan=True)
 
 
+def _two_products(interarrival_a: float) -> object:
+    paper = {"from": "ERP", "to": "FLOOR", "mode": "manual", "latency_min": exp(30.0), "error": 0.1}
+    layer = {"systems": ["ERP"], "interfaces": [paper], "flows": {"orders": ["ERP", "FLOOR"]}}
+    products = [
+        {
+            "name": "pa",
+            "routing": [{"station": "a", "time_min": exp(1.0)}],
+            "demand": {"interarrival_min": exp(interarrival_a)},
+        },
+        {"name": "pb", "routing": [{"station": "b", "time_min": exp(1.0)}], "demand": {"interarrival_min": exp(2.0)}},
+    ]
+    return build_factory([{"name": "a"}, {"name": "b"}], products, information=layer)
+
+
+def test_more_orders_of_one_product_leave_the_order_delays_of_another_bit_identical():
+    before = simulate(_two_products(2.0), days=3, reps=2, warmup=0, seed=4)
+    after = simulate(_two_products(1.5), days=3, reps=2, warmup=0, seed=4)
+    assert after.stations["a"]["utilisation"].mean > before.stations["a"]["utilisation"].mean
+    assert np.array_equal(_station_values(after, "b"), _station_values(before, "b"), equal_nan=True)
+
+
 # --- dispatching queues ---------------------------------------------------------------------------
 class _Machine:
     def __init__(self) -> None:

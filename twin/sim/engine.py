@@ -221,12 +221,12 @@ class Simulation:
                     self.plant, [self.routes[n] for n in names], weights, streams(f"mix/{factory.stations[k].name}")
                 )
         else:
-            self.release = ReleaseControl(env, self.plant, release.policy, release.cap, self._flow("orders"))
+            self.release = ReleaseControl(env, self.plant, release.policy, release.cap)
             for p in factory.products:
                 if p.demand is not None:
                     ia = p.demand.interarrival_min
                     sampler = ia.sampler(streams(f"arrivals/{p.name}")) if ia else None
-                    self.release.orders(self.routes[p.name], p.demand, sampler)
+                    self.release.orders(self.routes[p.name], p.demand, sampler, self._flow("orders", p.name))
 
     def _flow(self, name: str, consumer: str | None = None) -> Arrival | None:
         """Delivery-time function of an information flow for one consumer, if the model has the flow."""
