@@ -61,8 +61,9 @@ class IndexedQueue:
     structures are compacted when dead entries outnumber live ones, so memory stays O(queue).
     """
 
-    def __init__(self, rule: str, cutoff: Callable[[float], float] | None, now: Callable[[], float]):
+    def __init__(self, rule: str, by_route: bool, cutoff: Callable[[float], float] | None, now: Callable[[], float]):
         self.rule = rule
+        self.by_route = by_route
         self.n = 0
         self.dead = 0
         self.front_seq = 0
@@ -85,14 +86,16 @@ class IndexedQueue:
         e = _Entry(self.back_seq, part)
         self.back_seq += 1
         self.order.append(e)
-        self.routes.setdefault(part.route.index, deque()).append(e)
+        if self.by_route:
+            self.routes.setdefault(part.route.index, deque()).append(e)
         self._enter(e)
 
     def push_front(self, part: Part) -> None:
         self.front_seq -= 1
         e = _Entry(self.front_seq, part)
         self.order.appendleft(e)
-        self.routes.setdefault(part.route.index, deque()).appendleft(e)
+        if self.by_route:
+            self.routes.setdefault(part.route.index, deque()).appendleft(e)
         self._enter(e)
 
     def _enter(self, e: _Entry) -> None:
@@ -147,7 +150,9 @@ class IndexedQueue:
         return e.part
 
     def take_route(self, route: Route, limit: int) -> list[Part]:
-        """Up to ``limit`` units of one product, in queue order (known to the dispatcher or not)."""
+        """Up to ``limit`` units of one product, in queue order (known to the dispatcher or not).
+
+        Needs a queue made ``by_route`` (batch stations)."""
         entries = self.routes.get(route.index)
         picked: list[Part] = []
         while entries and len(picked) < limit:
@@ -185,4 +190,4 @@ def make_queue(
     """The cheapest queue that serves ``rule`` (and per-product takes for batch stations)."""
     if rule == "fifo" and not by_route:
         return FifoQueue()
-    return IndexedQueue(rule, cutoff, now)
+    return IndexedQueue(rule, by_route, cutoff, now)
