@@ -37,7 +37,8 @@ class RunGuard:
         self.window_counts = self._counts()
 
     def advance(self, until: float) -> None:
-        """Run the environment until ``until`` (as ``env.run(until)``: stops before events at that time)."""
+        """Run the environment until ``until`` exactly as ``env.run(until)`` does (an urgent stop event
+        before the events due then, built the way SimPy builds it), but in counted chunks."""
         env = self.sim.env
         stop = Event(env)
         stop._ok, stop._value = True, None
