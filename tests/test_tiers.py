@@ -78,13 +78,13 @@ def test_leading_plant_has_no_gap_and_tiers_are_ordered():
 # What each step up adds, and the KPIs its mechanisms must move (sign: +1 up, -1 down).
 STEP_EFFECTS = {
     # orders reach the floor within the hour (MES, ERP-MES); SMED; SPC corrects drifts; andon/EAM.
-    # Availability is not among them: the PM programme's stops count against it (issue 7, item 4)
-    # and, on near-exponential CNC failures, cost about what andon and SMED give back.
+    # Availability and OEE are not among them: the PM programme's stops now count against them (issue 7,
+    # item 4) and, renewing near-exponential CNC failures at every station, cost about what andon and
+    # SMED give back (+0.2 OEE points, CI spans 0). PM only where a wear-out mode exists is issue 9.
     "precision_machining_advanced": {
         "lead_time_min": -1,
         "scrap_rate": -1,
         "first_pass_yield": +1,
-        "oee": +1,
         "milling.setup_share": -1,
     },
     # APS with CONWIP; predictive maintenance; EMS switch-off; robot loading frees machinists
@@ -110,7 +110,7 @@ STEP_EFFECTS = {
 @pytest.fixture(scope="module")
 def tier_runs():
     """The four presets with the same orders and random numbers, cut at one warm-up (paired)."""
-    return compare([load_model(name) for name in PRESETS], days=28, reps=6, seed=11)
+    return compare([load_model(name) for name in PRESETS], days=28, reps=8, seed=11)
 
 
 @pytest.mark.parametrize("step", list(STEP_EFFECTS))
@@ -131,9 +131,8 @@ def test_leading_plant_beats_basic_plant_on_every_headline_kpi(tier_runs):
         "energy_kwh_per_unit": -1,
         "unit_cost_cny": -1,
         "labour_productivity": +1,
-        "availability": +1,
         "throughput_per_h": +1,
-    }
+    }  # not availability: the maintenance programmes' stops eat most of what they save (issue 9)
     for kpi, sign in better.items():
         diff = tier_runs.delta(kpi, len(PRESETS) - 1, base=0)
         assert (diff.lo if sign > 0 else -diff.hi) > 0, f"{kpi}: {diff}"

@@ -2,7 +2,8 @@
 
 A buffer hands a part straight to a waiting machine, queues it, or, when full, makes the
 upstream machine wait (blocking after service). Machines take parts by the station's dispatching
-rule. Events are created only when someone must wait, which keeps the hot path cheap.
+rule, kept in a queue built for it (:mod:`twin.sim.queues`). Events are created only when
+someone must wait, which keeps the hot path cheap.
 """
 
 from __future__ import annotations
@@ -13,60 +14,11 @@ from typing import TYPE_CHECKING
 
 import simpy
 
+from twin.sim.queues import make_queue
+
 if TYPE_CHECKING:
     from twin.sim.machine import Machine
     from twin.sim.parts import Part
-
-
-def _fifo(items: list[Part], machine: Machine) -> int:
-    return 0
-
-
-def _edd(items: list[Part], machine: Machine) -> int:
-    return min(range(len(items)), key=lambda i: items[i].due)
-
-
-def _spt(items: list[Part], machine: Machine) -> int:
-    return min(range(len(items)), key=lambda i: items[i].route.steps[items[i].step].planned_min)
-
-
-def _setup_avoiding(items: list[Part], machine: Machine) -> int:
-    last = machine.last_route
-    for i, part in enumerate(items):
-        if part.route is last:
-            return i
-    return 0
-
-
-RULES: dict[str, Callable[[list[Part], Machine], int]] = {
-    "fifo": _fifo,
-    "edd": _edd,
-    "spt": _spt,
-    "setup_avoiding": _setup_avoiding,
-}
-
-
-def stale_rule(
-    select: Callable[[list[Part], Machine], int], cutoff: Callable[[float], float], env: simpy.Environment
-) -> Callable[[list[Part], Machine], int]:
-    """A dispatching rule that sees only the units the dispatcher has been told about.
-
-    Units that entered after ``cutoff(now)`` are invisible to the rule; if none is visible the
-    machine takes the first unit in the queue, as a person at the machine would.
-    """
-    if select is _fifo:
-        return select
-
-    def pick(items: list[Part], machine: Machine) -> int:
-        known = cutoff(env.now)
-        visible = [p for p in items if p.entered <= known]
-        if not visible:
-            return 0
-        if len(visible) == len(items):
-            return select(items, machine)
-        return items.index(visible[select(visible, machine)])
-
-    return pick
 
 
 class Buffer:
@@ -75,11 +27,10 @@ class Buffer:
     __slots__ = (
         "env",
         "capacity",
-        "items",
+        "queue",
         "getters",
         "putters",
         "watchers",
-        "select",
         "source",
         "area",
         "t_last",
@@ -87,22 +38,34 @@ class Buffer:
         "taken",
     )
 
-    def __init__(self, env: simpy.Environment, capacity: int | None, rule: str):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        capacity: int | None,
+        rule: str,
+        by_route: bool = False,
+        cutoff: Callable[[float], float] | None = None,
+    ):
+        """``by_route``: batch station (takes units of one product); ``cutoff``: stale dispatching view."""
         self.env = env
         self.capacity = float("inf") if capacity is None else capacity
-        self.items: list[Part] = []
+        self.queue = make_queue(rule, by_route, cutoff, lambda: env.now)
         self.getters: deque[tuple[Machine, simpy.Event]] = deque()
         self.putters: deque[tuple[Part, simpy.Event]] = deque()
         self.watchers: list[simpy.Event] = []
-        self.select = RULES[rule]
         self.source: Callable[[], Part] | None = None
         self.area = 0.0
         self.t_last = 0.0
         self.wait_sum = 0.0
         self.taken = 0
 
+    @property
+    def items(self) -> list[Part]:
+        """The queued units in queue order."""
+        return list(self.queue)
+
     def _tick(self, now: float) -> None:
-        self.area += len(self.items) * (now - self.t_last)
+        self.area += len(self.queue) * (now - self.t_last)
         self.t_last = now
 
     def put(self, part: Part, force: bool = False, front: bool = False) -> simpy.Event | None:
@@ -115,13 +78,13 @@ class Buffer:
             self.taken += 1
             self.getters.popleft()[1].succeed(part)
             return None
-        if force or len(self.items) < self.capacity:
+        if force or len(self.queue) < self.capacity:
             self._tick(now)
             part.entered = now
             if front:
-                self.items.insert(0, part)
+                self.queue.push_front(part)
             else:
-                self.items.append(part)
+                self.queue.push(part)
             if self.watchers:
                 for ev in self.watchers:
                     ev.succeed()
@@ -133,17 +96,17 @@ class Buffer:
 
     def take(self, machine: Machine) -> Part | None:
         """A part chosen by the dispatching rule, or ``None`` if there is none."""
-        items = self.items
-        if items:
+        queue = self.queue
+        if queue:
             now = self.env.now
             self._tick(now)
-            part = items.pop(self.select(items, machine) if len(items) > 1 else 0)
+            part = queue.pop_for(machine)
             self.wait_sum += now - part.entered
             self.taken += 1
             if self.putters:
                 waiting, ev = self.putters.popleft()
                 waiting.entered = now
-                items.append(waiting)
+                queue.push(waiting)
                 ev.succeed()
             return part
         if self.putters:  # zero-capacity buffer: take straight from the blocked upstream machine
@@ -159,16 +122,13 @@ class Buffer:
     def take_same(self, machine: Machine, route: object, limit: int) -> list[Part]:
         """Up to ``limit`` parts of one product, queued or held by blocked upstream machines."""
         now = self.env.now
-        picked: list[Part] = []
-        for part in list(self.items):
-            if len(picked) == limit:
-                break
-            if part.route is route:
-                self._tick(now)
-                self.items.remove(part)
+        picked = self.queue.take_route(route, limit)
+        if picked:  # account the queue as it was before they left
+            self.area += (len(self.queue) + len(picked)) * (now - self.t_last)
+            self.t_last = now
+            for part in picked:
                 self.wait_sum += now - part.entered
-                self.taken += 1
-                picked.append(part)
+            self.taken += len(picked)
         for entry in list(self.putters):
             if len(picked) == limit:
                 break
@@ -187,12 +147,12 @@ class Buffer:
             else:
                 self._tick(now)
                 part.entered = now
-                self.items.append(part)
-        while self.putters and len(self.items) < self.capacity:
+                self.queue.push(part)
+        while self.putters and len(self.queue) < self.capacity:
             waiting, ev = self.putters.popleft()
             self._tick(now)
             waiting.entered = now
-            self.items.append(waiting)
+            self.queue.push(waiting)
             ev.succeed()
         return picked
 

@@ -9,13 +9,14 @@ snapshots: warm-up is a query parameter, not a preprocessing phase.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import simpy
 
-from twin.sim.buffer import Buffer, stale_rule
+from twin.sim.buffer import Buffer
 from twin.sim.calendar import WorkCalendar
+from twin.sim.guard import RunGuard
 from twin.sim.information import InfoNetwork
 from twin.sim.machine import CALENDAR, N_STATES, NO_FAILURES, OPERATING, Machine
 from twin.sim.operators import OperatorPool
@@ -123,8 +124,15 @@ class Simulation:
         self.layout = Layout(len(factory.stations))
         self.plant = Plant(env)
         index = {s.name: k for k, s in enumerate(factory.stations)}
+        info = factory.information
+        self.network = InfoNetwork(info, self.calendar, streams) if info else None
+        stale = self.network and self.network.has("dispatch_state")
+        cutoff = self.network.staleness("dispatch_state") if stale else None
         rule = factory.policies.dispatch
-        self.buffers = [Buffer(env, s.buffer, s.dispatch or rule) for s in factory.stations]
+        self.buffers = [
+            Buffer(env, s.buffer, s.dispatch or rule, by_route=s.batch is not None, cutoff=cutoff)
+            for s in factory.stations
+        ]
 
         self.routes: dict[str, Route] = {}
         for p_idx, p in enumerate(factory.products):
@@ -132,7 +140,7 @@ class Simulation:
             for j, step in enumerate(p.routing):
                 k = index[step.station]
                 st = factory.stations[k]
-                per_unit = (step.planned_min or step.time_min.mean) / (st.batch.size if st.batch else 1)
+                per_unit = step.planned_min or step.time_min.mean / (st.batch.size if st.batch else 1)
                 sampler = step.time_min.sampler(streams(f"process/{st.name}/{p.name}/{j}"))
                 steps.append(RouteStep(k, self.buffers[k], sampler, per_unit))
             self.routes[p.name] = Route(p_idx, p.name, steps, p.due_allowance_min, p.material_cost_cny)
@@ -147,24 +155,14 @@ class Simulation:
             if pool.count_per_shift is not None and self.calendar is not None:
                 env.process(self._follow_shifts(op, pool.count_per_shift))
 
-        info = factory.information
-        self.network = InfoNetwork(info, self.calendar, streams) if info else None
-        flow = self._flow
-        if self.network and self.network.has("dispatch_state"):
-            cutoff = self.network.staleness("dispatch_state")
-            for buf in self.buffers:
-                buf.select = stale_rule(buf.select, cutoff, env)
-        maintenance = self._maintenance(streams)
+        crews = factory.policies.maintenance.crews
+        self.crews = OperatorPool(env, crews) if crews else None
         price = PriceCurve(factory.energy.tariff, self.calendar) if factory.energy.tariff else None
 
         self.stations: list[StationRuntime] = []
         self.machines: list[list[Machine]] = []
         for k, st in enumerate(factory.stations):
             q, drift = st.quality, st.quality.drift
-            if drift is not None:
-                detect = flow("quality_feedback") or _delay(
-                    drift.detect_min.sampler(streams(f"drift/{st.name}/detect"))
-                )
             runtime = StationRuntime(
                 index=k,
                 buffer=self.buffers[k],
@@ -173,7 +171,7 @@ class Simulation:
                 rework=q.rework,
                 drift_scrap=drift.scrap if drift else q.scrap,
                 drift_rework=drift.rework if drift else q.rework,
-                drift_detect=detect if drift else None,
+                drift_detect=self._drift_detect(st, streams, 0),
                 crew=crew_of.get(st.name) if st.operators else None,
                 crew_size=st.operators,
                 batch_size=st.batch.size if st.batch else 1,
@@ -185,7 +183,7 @@ class Simulation:
                 switch_off_after=factory.energy.switch_off_after_min,
                 price=price,
                 flat_price=factory.costs.energy_cny_per_kwh,
-                maintenance=maintenance,
+                maintenance=self._maintenance(streams, f"{st.name}/0"),
             )
             self.stations.append(runtime)
             has_quality = q.scrap > 0 or q.rework > 0 or drift is not None
@@ -194,10 +192,17 @@ class Simulation:
             mode = NO_FAILURES if f is None else OPERATING if f.basis == "operating" else CALENDAR
             group = []
             for m in range(st.machines):
+                own = runtime
+                if m > 0:  # each machine notices, calls and corrects on its own streams
+                    own = replace(
+                        runtime,
+                        drift_detect=self._drift_detect(st, streams, m),
+                        maintenance=self._maintenance(streams, f"{st.name}/{m}"),
+                    )
                 group.append(
                     Machine(
                         env,
-                        runtime,
+                        own,
                         self.calendar,
                         self.plant,
                         fail_mode=mode,
@@ -212,6 +217,7 @@ class Simulation:
             self.machines.append(group)
 
         release = factory.policies.release
+        self.release: ReleaseControl | None = None
         if release.policy == "saturated":
             firsts: dict[int, list[str]] = {}
             for p in factory.products:
@@ -222,39 +228,51 @@ class Simulation:
                     self.plant, [self.routes[n] for n in names], weights, streams(f"mix/{factory.stations[k].name}")
                 )
         else:
-            self.release = ReleaseControl(env, self.plant, release.policy, release.cap, flow("orders"))
+            self.release = ReleaseControl(env, self.plant, release.policy, release.cap)
             for p in factory.products:
                 if p.demand is not None:
                     ia = p.demand.interarrival_min
                     sampler = ia.sampler(streams(f"arrivals/{p.name}")) if ia else None
-                    self.release.orders(self.routes[p.name], p.demand, sampler)
+                    self.release.orders(self.routes[p.name], p.demand, sampler, self._flow("orders", p.name))
 
-    def _flow(self, name: str) -> Arrival | None:
-        """Delivery-time function of an information flow, if the model has it."""
+    def _flow(self, name: str, consumer: str | None = None) -> Arrival | None:
+        """Delivery-time function of an information flow for one consumer, if the model has the flow."""
         if self.network is None or not self.network.has(name):
             return None
-        network = self.network
-        return lambda t: network.arrival(name, t)
+        return self.network.sender(name, consumer)
 
-    def _maintenance(self, streams: Streams) -> Maintenance:
+    def _drift_detect(self, st: Station, streams: Streams, m: int) -> Arrival | None:
+        """When a drift of machine ``m`` gets corrected: the quality feedback flow or the fixed detection time."""
+        drift = st.quality.drift
+        if drift is None:
+            return None
+        return self._flow("quality_feedback", f"{st.name}/{m}") or _delay(
+            drift.detect_min.sampler(streams(f"drift/{st.name}/{m}/detect"))
+        )
+
+    def _maintenance(self, streams: Streams, machine: str) -> Maintenance:
+        """How a breakdown of ``machine`` (``station/index``) is noticed, called and repaired, on its own streams.
+
+        Only the crews are shared, so a change at one machine leaves the others' walk-by, travel,
+        intervention and message times as they were.
+        """
         spec = self.factory.policies.maintenance
-        pm, pdm = spec.preventive, spec.predictive
-        regime = spec.regime
+        pm = spec.preventive if spec.regime == "preventive" else None
+        pdm = spec.predictive if spec.regime == "predictive" else None
+        key = f"maintenance/{machine}"
         return Maintenance(
-            crews=OperatorPool(self.env, spec.crews) if spec.crews else None,
-            travel=spec.travel_min.sampler(streams("maintenance/travel")) if spec.travel_min else None,
-            walk_by=spec.walk_by_min.sampler(streams("maintenance/walk_by")) if spec.walk_by_min else None,
-            alarm=self._flow("failure_alarm"),
-            call=self._flow("repair_call"),
-            pm_every=pm.every_min if pm and regime == "preventive" else None,
-            pm_duration=pm.duration_min.sampler(streams("maintenance/pm")) if pm and regime == "preventive" else None,
-            recall=pdm.recall if pdm and regime == "predictive" else 0.0,
-            precision=pdm.precision if pdm and regime == "predictive" else 1.0,
-            lead=pdm.lead_min if pdm and regime == "predictive" else 0.0,
-            pdm_duration=pdm.duration_min.sampler(streams("maintenance/pdm"))
-            if pdm and regime == "predictive"
-            else None,
-            condition=self._flow("condition_data"),
+            crews=self.crews,
+            travel=spec.travel_min.sampler(streams(f"{key}/travel")) if spec.travel_min else None,
+            walk_by=spec.walk_by_min.sampler(streams(f"{key}/walk_by")) if spec.walk_by_min else None,
+            alarm=self._flow("failure_alarm", machine),
+            call=self._flow("repair_call", machine),
+            pm_every=pm.every_min if pm else None,
+            pm_duration=pm.duration_min.sampler(streams(f"{key}/pm")) if pm else None,
+            recall=pdm.recall if pdm else 0.0,
+            precision=pdm.precision if pdm else 1.0,
+            lead=pdm.lead_min if pdm else 0.0,
+            pdm_duration=pdm.duration_min.sampler(streams(f"{key}/pdm")) if pdm else None,
+            condition=self._flow("condition_data", machine),
         )
 
     def _stock(self, st: Station, streams: Streams) -> LineStock | None:
@@ -262,7 +280,10 @@ class Simulation:
             return None
         mat = st.material
         delivery = mat.delivery_min.sampler(streams(f"material/{st.name}"))
-        return LineStock(self.env, mat.bin_units, mat.reorder_units, self._flow("material_call"), delivery)
+        need = st.batch.size if st.batch else 1
+        return LineStock(
+            self.env, mat.bin_units, mat.reorder_units, self._flow("material_call", st.name), delivery, need
+        )
 
     def _follow_shifts(self, pool: OperatorPool, counts: list[int]):
         for t, shift in self.calendar.shift_changes():
@@ -311,9 +332,10 @@ class Simulation:
         """Run to each checkpoint in turn; return the (len(checkpoints), size) snapshot matrix."""
         out = np.empty((len(checkpoints), self.layout.size))
         end = checkpoints[-1]
+        guard = RunGuard(self)
         for i, t in enumerate(checkpoints):
             if t > self.env.now:
-                self.env.run(until=t)
+                guard.advance(t)
             out[i] = self.snapshot()
             if progress is not None:
                 progress(t / end if end else 1.0)

@@ -8,7 +8,14 @@ import simpy
 
 
 class OperatorPool:
-    """Operators shared by the machines of some stations; a machine holds its crew while running."""
+    """Operators shared by the machines of some stations; a machine holds its crew while running.
+
+    Requests are served in the order they come, with one exception so that no operator stands idle
+    for nothing: a request for more operators than this shift has present cannot be served before a
+    larger shift comes, so smaller requests behind it go first. A request the shift can serve keeps
+    its place and collects operators as they come free (nobody passes it), so a large crew is never
+    starved by a stream of small ones. All requests of one size are served first come, first served.
+    """
 
     __slots__ = ("env", "capacity", "free", "waiting")
 
@@ -20,7 +27,7 @@ class OperatorPool:
 
     def acquire(self, n: int) -> simpy.Event | None:
         """Take ``n`` operators now (``None``) or get an event that fires when they are free."""
-        if not self.waiting and self.free >= n:
+        if self.free >= n and (not self.waiting or self._passable()):
             self.free -= n
             return None
         ev = self.env.event()
@@ -37,8 +44,20 @@ class OperatorPool:
         self.capacity = capacity
         self._serve()
 
+    def _passable(self) -> bool:
+        """Whether every waiting request needs more operators than this shift has (may be passed)."""
+        return all(n > self.capacity for n, _ in self.waiting)
+
     def _serve(self) -> None:
-        while self.waiting and self.free >= self.waiting[0][0]:
-            n, ev = self.waiting.popleft()
-            self.free -= n
-            ev.succeed()
+        waiting = self.waiting
+        i = 0
+        while i < len(waiting):
+            n, ev = waiting[i]
+            if n <= self.free:
+                del waiting[i]
+                self.free -= n
+                ev.succeed()
+            elif n <= self.capacity:
+                return
+            else:
+                i += 1

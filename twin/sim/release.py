@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Generator
 
 import numpy as np
@@ -10,6 +10,7 @@ import simpy
 
 from twin.sim.parts import Part, Route
 from twin.sim.plant import Plant
+from twin.sim.station import Arrival
 from twin.spec.distributions import Sampler
 from twin.spec.factory import Demand
 
@@ -23,23 +24,24 @@ class ReleaseControl:
         plant: Plant,
         policy: str,
         cap: int | None,
-        orders_flow: Callable[[float], float] | None = None,
     ):
         self.env = env
         self.plant = plant
-        self.orders_flow = orders_flow
         self.cap = cap if policy == "conwip" else None
         self.backlog: deque[Part] = deque()
+        self.arrived: Counter[int] = Counter()
+        """Orders arrived per product index (the run guard names a product whose orders explode)."""
         if self.cap is not None:
             plant.on_exit = self.pull
 
-    def arrive(self, route: Route, qty: int) -> None:
-        """A customer order: it reaches the shop floor after the ``orders`` flow's delay."""
+    def arrive(self, route: Route, qty: int, delivery: Arrival | None) -> None:
+        """A customer order: it reaches the shop floor after the ``orders`` flow's delay (``delivery``)."""
         now = self.env.now
-        if self.orders_flow is None:
+        self.arrived[route.index] += 1
+        if delivery is None:
             self._admit(route, qty, now)
             return
-        delay = self.orders_flow(now) - now
+        delay = delivery(now) - now
         self.env.timeout(delay).callbacks.append(lambda _: self._admit(route, qty, now))
 
     def _admit(self, route: Route, qty: int, arrived: float) -> None:
@@ -61,22 +63,24 @@ class ReleaseControl:
             part.released = part.entered = self.env.now
             plant.release(part)
 
-    def orders(self, route: Route, demand: Demand, interarrival: Sampler | None) -> None:
-        """Start the order processes of one product."""
+    def orders(
+        self, route: Route, demand: Demand, interarrival: Sampler | None, delivery: Arrival | None = None
+    ) -> None:
+        """Start the order processes of one product; ``delivery`` is its own path to the floor."""
         if interarrival is not None:
-            self.env.process(self._random_orders(route, demand.lot_size, interarrival))
+            self.env.process(self._random_orders(route, demand.lot_size, interarrival, delivery))
         if demand.plan:
-            self.env.process(self._planned_orders(route, [(e.at_min, e.qty) for e in demand.plan]))
+            self.env.process(self._planned_orders(route, [(e.at_min, e.qty) for e in demand.plan], delivery))
 
-    def _random_orders(self, route: Route, lot: int, interarrival: Sampler) -> Generator:
+    def _random_orders(self, route: Route, lot: int, interarrival: Sampler, delivery: Arrival | None) -> Generator:
         while True:
             yield self.env.timeout(interarrival())
-            self.arrive(route, lot)
+            self.arrive(route, lot, delivery)
 
-    def _planned_orders(self, route: Route, plan: list[tuple[float, int]]) -> Generator:
+    def _planned_orders(self, route: Route, plan: list[tuple[float, int]], delivery: Arrival | None) -> Generator:
         for at, qty in sorted(plan):
             yield self.env.timeout(at - self.env.now)
-            self.arrive(route, qty)
+            self.arrive(route, qty, delivery)
 
 
 def saturated_source(

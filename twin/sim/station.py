@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,30 +20,42 @@ Arrival = Callable[[float], float]
 
 
 class LineStock:
-    """Line-side material of a station: consumed per unit, refilled by a call and a delivery."""
+    """Line-side material of a station: a :class:`simpy.Container` consumed per unit, refilled by calls.
 
-    def __init__(self, env: simpy.Environment, bin_units: int, reorder: int, call: Arrival | None, delivery: Sampler):
+    A call goes out when the stock falls to the reorder point or can no longer serve the station's
+    largest need (a full batch), so a batch station never waits for a bin nobody called. Takers are
+    served first come, first served, as the container serves them.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        bin_units: int,
+        reorder: int,
+        call: Arrival | None,
+        delivery: Sampler,
+        need: int = 1,
+    ):
         self.env = env
-        self.bin_units, self.reorder = bin_units, reorder
+        self.bin = simpy.Container(env, init=bin_units)
+        self.bin_units = bin_units
+        self.call_at = max(reorder, need - 1)
         self.call, self.delivery = call, delivery
-        self.level = bin_units
         self.outstanding = False
-        self.waiting: deque[tuple[int, simpy.Event]] = deque()
         self.calls = 0
+
+    @property
+    def level(self) -> float:
+        return self.bin.level
 
     def take(self, n: int) -> simpy.Event | None:
         """Consume ``n`` units now (``None``) or get an event fired once they are there."""
-        if not self.waiting and self.level >= n:
-            self.level -= n
-            self._maybe_call()
-            return None
-        ev = self.env.event()
-        self.waiting.append((n, ev))
+        ev = self.bin.get(n)
         self._maybe_call()
-        return ev
+        return None if ev.triggered else ev
 
-    def _maybe_call(self) -> None:
-        if self.outstanding or self.level > self.reorder:
+    def _maybe_call(self, _: simpy.Event | None = None) -> None:
+        if self.outstanding or self.bin.level > self.call_at:
             return
         self.outstanding = True
         self.calls += 1
@@ -53,13 +64,8 @@ class LineStock:
         self.env.timeout(known + self.delivery() - now).callbacks.append(self._deliver)
 
     def _deliver(self, _: simpy.Event) -> None:
-        self.level += self.bin_units
         self.outstanding = False
-        while self.waiting and self.level >= self.waiting[0][0]:
-            n, ev = self.waiting.popleft()
-            self.level -= n
-            ev.succeed()
-        self._maybe_call()
+        self.bin.put(self.bin_units).callbacks.append(self._maybe_call)
 
 
 class PriceCurve:
@@ -121,6 +127,12 @@ class Maintenance:
 
 @dataclass
 class StationRuntime:
+    """What the machines of one station share: queue, crew, material, rules and settings.
+
+    ``drift_detect`` and ``maintenance`` are each machine's own (its own random streams and
+    messages), so every machine after the first holds a copy with those two replaced.
+    """
+
     index: int
     buffer: Buffer
     setup: Callable[[Route, Route], Sampler | None]

@@ -120,6 +120,14 @@ def factory_findings(f: Factory) -> list[Finding]:
             out.append(
                 (("stations", k, "operators"), f"{s.operators} with no pool", "an operator pool listing this station")
             )
+        if s.material is not None and s.batch is not None and s.material.bin_units < s.batch.size:
+            out.append(
+                (
+                    ("stations", k, "material", "bin_units"),
+                    str(s.material.bin_units),
+                    f"at least the batch size {s.batch.size}: a bin must serve a full batch",
+                )
+            )
     return out
 
 

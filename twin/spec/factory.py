@@ -208,7 +208,9 @@ class Step(Sourced):
     station: Name
     time_min: Distribution = Field(description="process time per unit (per batch at batch stations)")
     planned_min: Float | None = Field(
-        default=None, gt=0, description="ISO 22400 planned run time per unit; default: mean time"
+        default=None,
+        gt=0,
+        description="ISO 22400 planned run time per unit (also at batch stations); default: mean per unit",
     )
 
 

@@ -1,0 +1,193 @@
+"""The units waiting at a station, ordered for its dispatching rule: O(log n) per decision.
+
+Queue order is arrival order, except that rework goes to the front. A rule picks among the units
+the dispatcher knows about: FIFO the first; EDD the earliest due date; SPT the shortest planned
+time at this step; set-up avoiding the first of the product the machine last ran, else the first.
+Ties go to the unit earlier in the queue. With a stale view (``dispatch_state`` flow) units become
+known in the order they entered, once the cut-off passes their entry time; if none is known yet
+the machine takes the first unit in the queue, as a person at the machine would.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from twin.sim.machine import Machine
+    from twin.sim.parts import Part, Route
+
+
+class FifoQueue(deque):
+    """First come, first served (the common case, kept as a bare deque)."""
+
+    __slots__ = ()
+
+    def push(self, part: Part) -> None:
+        self.append(part)
+
+    def push_front(self, part: Part) -> None:
+        self.appendleft(part)
+
+    def pop_for(self, machine: Machine) -> Part:
+        return self.popleft()
+
+
+class _Entry:
+    __slots__ = ("seq", "part", "live")
+
+    def __init__(self, seq: int, part: Part):
+        self.seq, self.part, self.live = seq, part, True
+
+
+def _first_live(entries: deque[_Entry]) -> _Entry | None:
+    while entries and not entries[0].live:
+        entries.popleft()
+    return entries[0] if entries else None
+
+
+def _top_live(heap: list) -> _Entry | None:
+    while heap and not heap[0][-1].live:
+        heapq.heappop(heap)
+    return heap[0][-1] if heap else None
+
+
+class IndexedQueue:
+    """Queue with a heap per rule, per-product access for batches, and an optional stale view.
+
+    Taken units are marked dead and dropped lazily when they reach the top of a structure; the
+    structures are compacted when dead entries outnumber live ones, so memory stays O(queue).
+    """
+
+    def __init__(self, rule: str, by_route: bool, cutoff: Callable[[float], float] | None, now: Callable[[], float]):
+        self.rule = rule
+        self.by_route = by_route
+        self.n = 0
+        self.dead = 0
+        self.front_seq = 0
+        self.back_seq = 0
+        self.order: deque[_Entry] = deque()
+        self.routes: dict[int, deque[_Entry]] = {}
+        self.heap: list[tuple] = []
+        self.route_heaps: dict[int, list[tuple[int, _Entry]]] = {}
+        stale = cutoff is not None and rule != "fifo"
+        self.unseen: deque[_Entry] | None = deque() if stale else None
+        self.cutoff, self.now = cutoff, now
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[Part]:
+        return (e.part for e in self.order if e.live)
+
+    def push(self, part: Part) -> None:
+        e = _Entry(self.back_seq, part)
+        self.back_seq += 1
+        self.order.append(e)
+        if self.by_route:
+            self.routes.setdefault(part.route.index, deque()).append(e)
+        self._enter(e)
+
+    def push_front(self, part: Part) -> None:
+        self.front_seq -= 1
+        e = _Entry(self.front_seq, part)
+        self.order.appendleft(e)
+        if self.by_route:
+            self.routes.setdefault(part.route.index, deque()).appendleft(e)
+        self._enter(e)
+
+    def _enter(self, e: _Entry) -> None:
+        self.n += 1
+        if self.unseen is not None:
+            self.unseen.append(e)
+        else:
+            self._show(e)
+
+    def _show(self, e: _Entry) -> None:
+        """Make a unit known to the dispatching rule."""
+        part, rule = e.part, self.rule
+        if rule == "edd":
+            heapq.heappush(self.heap, (part.due, e.seq, e))
+        elif rule == "spt":
+            heapq.heappush(self.heap, (part.route.steps[part.step].planned_min, e.seq, e))
+        elif rule == "setup_avoiding":
+            heapq.heappush(self.heap, (e.seq, e))
+            heapq.heappush(self.route_heaps.setdefault(part.route.index, []), (e.seq, e))
+
+    def _reveal(self) -> None:
+        known = self.cutoff(self.now())
+        unseen = self.unseen
+        while unseen:
+            e = unseen[0]
+            if not e.live:  # taken unseen (its part may since have entered elsewhere)
+                unseen.popleft()
+            elif e.part.entered <= known:
+                unseen.popleft()
+                self._show(e)
+            else:
+                return
+
+    def _choose(self, machine: Machine) -> _Entry | None:
+        """The rule's pick among the known units, or ``None`` if it knows none (or is FIFO)."""
+        if self.rule == "fifo":
+            return None
+        if self.rule == "setup_avoiding" and machine.last_route is not None:
+            same = self.route_heaps.get(machine.last_route.index)
+            if same:
+                e = _top_live(same)
+                if e is not None:
+                    return e
+        return _top_live(self.heap)
+
+    def pop_for(self, machine: Machine) -> Part:
+        """The unit the rule picks for ``machine`` (the queue must not be empty)."""
+        if self.unseen is not None:
+            self._reveal()
+        e = self._choose(machine) or _first_live(self.order)
+        self._kill(e)
+        return e.part
+
+    def take_route(self, route: Route, limit: int) -> list[Part]:
+        """Up to ``limit`` units of one product, in queue order (known to the dispatcher or not).
+
+        Needs a queue made ``by_route`` (batch stations)."""
+        entries = self.routes.get(route.index)
+        picked: list[Part] = []
+        while entries and len(picked) < limit:
+            e = entries.popleft()
+            if e.live:
+                self._kill(e)
+                picked.append(e.part)
+        return picked
+
+    def _kill(self, e: _Entry) -> None:
+        e.live = False
+        self.n -= 1
+        self.dead += 1
+        if self.dead > 64 + 2 * self.n:
+            self._compact()
+
+    def _compact(self) -> None:
+        self.dead = 0
+        self.order = deque(e for e in self.order if e.live)
+        self.routes = {r: deque(e for e in q if e.live) for r, q in self.routes.items()}
+        self.routes = {r: q for r, q in self.routes.items() if q}
+        self.heap = [x for x in self.heap if x[-1].live]
+        heapq.heapify(self.heap)
+        self.route_heaps = {r: [x for x in h if x[-1].live] for r, h in self.route_heaps.items()}
+        self.route_heaps = {r: h for r, h in self.route_heaps.items() if h}
+        for h in self.route_heaps.values():
+            heapq.heapify(h)
+        if self.unseen is not None:
+            self.unseen = deque(e for e in self.unseen if e.live)
+
+
+def make_queue(
+    rule: str, by_route: bool, cutoff: Callable[[float], float] | None, now: Callable[[], float]
+) -> FifoQueue | IndexedQueue:
+    """The cheapest queue that serves ``rule`` (and per-product takes for batch stations)."""
+    if rule == "fifo" and not by_route:
+        return FifoQueue()
+    return IndexedQueue(rule, by_route, cutoff, now)
