@@ -35,7 +35,7 @@ from twin.run.progress import RunProgress
 from twin.spec import DEFAULT_MODEL, Factory, RunError, SpecError
 from twin.spec.information import SYSTEMS_ZH
 from twin.spec.investment import TIER_ZH
-from twin.tiers.assess import assess, load_rubric
+from twin.tiers.assess import Gap, assess, load_rubric
 
 EXIT_BUG, EXIT_INPUT, EXIT_NOT_SAVED, EXIT_INTERRUPTED = 1, 2, 3, 130
 EXIT_STATUS = (
@@ -269,6 +269,21 @@ def investments() -> None:
     out.print(_grid("Investment catalogue 投资目录 (CNY)", headers, rows, out.width, numeric={3, 4}))
 
 
+THRESHOLD_KIND = {"published": "published\n已公布", "our reading": "our reading\n本工具解读"}
+"""How each criterion's threshold is known, as the assess table prints it."""
+
+
+def _closers(gap: Gap) -> str:
+    """Investments that close a gap alone, else the smallest set that closes it together, else how to close it."""
+    if gap.closed_by:
+        return ", ".join(gap.closed_by)
+    if gap.combination:
+        return " + ".join(gap.combination) + " (together 组合)"
+    if "declared" in gap.missing:
+        return "declare it in the model 在模型中声明"
+    return "—"
+
+
 @app.command("assess")
 def assess_cmd(model: ModelArg = None, as_json: JsonOpt = False) -> None:
     """Tier the plant meets today and the gap to the next tier (indicative). 梯度自评与差距分析（参考）。"""
@@ -284,18 +299,21 @@ def assess_cmd(model: ModelArg = None, as_json: JsonOpt = False) -> None:
     out.print(f"systems 系统: {systems}; networked machines 联网率 {result.profile.networked_share:.0%}")
     rows = [
         (
-            f"{c.tier} {TIER_ZH[c.tier]}",
-            f"{ELEMENT_EN.get(c.element, '')} {c.element}".strip(),
-            f"{c.name_en}\n{c.name_zh}",
+            f"{c.id}\n{c.name_en}\n{c.name_zh}",
+            f"{c.tier} {TIER_ZH[c.tier]}\n{ELEMENT_EN.get(c.element, '')} {c.element}".strip(),
+            THRESHOLD_KIND[c.threshold],
             Text("yes 是", style="green") if result.passed[c.id] else Text("no 否", style="red"),
         )
         for c in rubric.criteria
     ]
-    out.print(_grid("Criteria 评价项", ("tier 梯度", "element 要素", "criterion 指标", "met 达到"), rows, out.width))
+    headers = ("criterion 指标", "tier, element 梯度、要素", "threshold 阈值", "met 达到")
+    out.print(_grid("Criteria 评价项", headers, rows, out.width))
     if result.next_tier:
-        rows = [(g.criterion.id, g.missing, ", ".join(g.closed_by) or "—") for g in result.gaps]
+        rows = [(g.criterion.id, g.missing, _closers(g)) for g in result.gaps]
         title = f"Gap to {result.next_tier} {TIER_ZH[result.next_tier]} 差距"
         out.print(_grid(title, ("criterion 指标", "missing 缺少", "closed by 可由以下投资补齐"), rows, out.width))
+    rows = [(c.id, c.source) for c in rubric.criteria]
+    out.print(_grid("Sources 依据", ("criterion 指标", "source 来源"), rows, out.width))
     out.print(rubric.note, style="dim")
 
 

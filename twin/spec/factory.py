@@ -25,6 +25,7 @@ from twin.spec.base import Bool, Float, Int, Sourced, Spec
 from twin.spec.distributions import Distribution
 from twin.spec.errors import Problem
 from twin.spec.information import Information
+from twin.spec.scenarios import MODELLED, SCENARIOS
 
 MAX_DAYS = 3650
 """Longest horizon of a run, days (ten years); the CLI's ``--days`` has the same cap."""
@@ -342,6 +343,44 @@ class Energy(Sourced):
     tariff: list[TariffPeriod] = Field(default_factory=list, description="time-of-use prices by time of day")
 
 
+class Declared(Sourced):
+    """What the tier plan asks of the enterprise that no shop-floor model can show: stated, never inferred.
+
+    A field left out means "not declared": the tier assessment names it as a gap instead of assuming it met.
+    """
+
+    cmmm_level: Int | None = Field(
+        default=None, ge=1, le=5, description="GB/T 39116 maturity level (智能制造能力成熟度) from a CMMM assessment"
+    )
+    above_scale: Bool | None = Field(default=None, description="an industrial enterprise above designated size (规上)")
+    finances_sound_years: Int | None = Field(
+        default=None, ge=0, le=100, description="consecutive recent years of sound finances (财务状况良好)"
+    )
+    safety_environment_record: Bool | None = Field(
+        default=None, description="no major safety or environmental accident (无重大安全、环保事故)"
+    )
+    secure_key_technology: Bool | None = Field(
+        default=None, description="key equipment and industrial software secure and controllable (安全可控)"
+    )
+    organisation_talent: Bool | None = Field(
+        default=None, description="a smart-manufacturing organisation (组织机制) and a talent system (人才体系) in place"
+    )
+    scenarios: list[str] = Field(
+        default_factory=list,
+        description="typical scenarios implemented that the twin does not model (R&D design, supply chain, ...)",
+    )
+
+    @field_validator("scenarios")
+    @classmethod
+    def _declarable(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if name in MODELLED:
+                raise ValueError(f"{name} is read from the model (its systems, flows and policies), not declared")
+            if name not in SCENARIOS:
+                raise ValueError(f"{name!r} is not one of the 40 typical scenarios, e.g. {', '.join(SCENARIOS[:4])}")
+        return list(dict.fromkeys(names))
+
+
 class RunDefaults(Spec):
     days: Float = Field(default=20.0, gt=0, le=MAX_DAYS)
     warmup: Literal["auto"] | Annotated[Float, Field(ge=0)] = "auto"
@@ -370,6 +409,7 @@ class Factory(Sourced):
     costs: Costs = Costs()
     run: RunDefaults = RunDefaults()
     investments: list[Name] = Field(default_factory=list, description="catalogue investments already applied")
+    declared: Declared = Field(default_factory=Declared, description="enterprise facts the tier plan asks for")
 
     @field_validator("stations", "products", "operators")
     @classmethod
