@@ -363,7 +363,7 @@ class Declared(Sourced):
         default=None, description="key equipment and industrial software secure and controllable (安全可控)"
     )
     organisation_talent: Bool | None = Field(
-        default=None, description="a smart-manufacturing organisation (组织机制) and a talent system (人才体系) in place"
+        default=None, description="a smart-manufacturing organisation (组织机制) and talent system (人才体系)"
     )
     scenarios: list[str] = Field(
         default_factory=list,

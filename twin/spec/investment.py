@@ -27,7 +27,6 @@ TIER_ZH = {
 Tier = Literal["basic", "advanced", "excellent", "leading"]
 
 
-
 class PatchOp(Spec):
     """One change to the model. Paths are dotted; ``[name]``, ``[a|b]``, ``[*]`` or ``[3]`` select list items.
 
