@@ -36,6 +36,7 @@ from twin.spec import DEFAULT_MODEL, Factory, RunError, SpecError
 from twin.spec.information import SYSTEMS_ZH
 from twin.spec.investment import TIER_ZH
 from twin.tiers.assess import Gap, assess, load_rubric
+from twin.tiers.profile import Profile
 
 EXIT_BUG, EXIT_INPUT, EXIT_NOT_SAVED, EXIT_INTERRUPTED = 1, 2, 3, 130
 EXIT_STATUS = (
@@ -273,6 +274,21 @@ THRESHOLD_KIND = {"published": "published\n已公布", "our reading": "our readi
 """How each criterion's threshold is known, as the assess table prints it."""
 
 
+def _declared(p: Profile) -> str:
+    """The enterprise facts the model declares, and which it leaves out."""
+
+    def say(value: object) -> str:
+        return "not declared 未声明" if value is None else {True: "yes", False: "no"}.get(value, str(value))
+
+    return (
+        f"CMMM level {say(p.cmmm_level)}; 规上 above scale {say(p.above_scale)}; "
+        f"sound finances 财务 {say(p.finances_sound_years)} years; "
+        f"safety/environment record 安全环保 {say(p.safety_environment_record)}; "
+        f"key technology secure 安全可控 {say(p.secure_key_technology)}; "
+        f"organisation and talent 组织人才 {say(p.organisation_talent)}"
+    )
+
+
 def _closers(gap: Gap) -> str:
     """Investments that close a gap alone, else the smallest set that closes it together, else how to close it."""
     if gap.closed_by:
@@ -297,6 +313,12 @@ def assess_cmd(model: ModelArg = None, as_json: JsonOpt = False) -> None:
     out.print(f"{factory.name}: meets {result.tier} {TIER_ZH[result.tier]} (indicative self-assessment 参考自评)")
     systems = ", ".join(f"{name} {SYSTEMS_ZH[name]}" for name in result.profile.systems) or "none 无"
     out.print(f"systems 系统: {systems}; networked machines 联网率 {result.profile.networked_share:.0%}")
+    out.print(f"declared 声明: {_declared(result.profile)}")
+    ai = ", ".join(result.profile.ai_applications) or "none 无"
+    out.print(
+        f"typical scenarios 典型场景: {len(result.profile.scenarios)} of 40, "
+        f"{len(result.profile.declared_scenarios)} declared; AI 人工智能: {ai}"
+    )
     rows = [
         (
             f"{c.id}\n{c.name_en}\n{c.name_zh}",

@@ -45,12 +45,9 @@ def load_model(model: str | Path | None = None) -> Factory:
             ordered = order_investments(catalogue, todo, base.investments, where=f"preset {preset.name}")
             plant = apply_investments(base, ordered, where=f"preset {preset.name}")
             update = {"name": preset.name, "name_zh": preset.name_zh or base.name_zh}
-            if preset.declared is not None:
-                changed = preset.declared.model_dump(exclude_unset=True)
-                update["declared"] = plant.declared.model_copy(update=changed)
             if preset.description:
                 update["description"] = preset.description
-            return plant.model_copy(update=update)
+            return plant.declaring(preset.declared).model_copy(update=update)
         if str(model) not in shipped_models():
             known = ", ".join(model_names())
             raise SpecError(

@@ -433,5 +433,12 @@ class Factory(Sourced):
         copy._warnings = tuple(warnings)
         return copy
 
+    def declaring(self, changes: Declared | None) -> Factory:
+        """The plant with the facts ``changes`` states explicitly replacing its own (e.g. a CMMM level re-assessed)."""
+        if changes is None:
+            return self
+        declared = self.declared.model_copy(update=changes.model_dump(exclude_unset=True))
+        return self.model_copy(update={"declared": declared})
+
     def station(self, name: str) -> Station:
         return next(s for s in self.stations if s.name == name)
