@@ -83,9 +83,9 @@ def test_declared_scenarios_count_but_modelled_ones_cannot_be_declared():
     before = capability_profile(plant).scenarios
     rd = _declaring(plant, scenarios=["产品数字化设计", "供应链数字化管理"])
     assert set(capability_profile(rd).scenarios) == {*before, "产品数字化设计", "供应链数字化管理"}
-    with pytest.raises(ValueError, match="read from the model"):
+    with pytest.raises(ValueError, match="is read from its systems, flows and policies"):
         Declared(scenarios=["车间智能排产"])
-    with pytest.raises(ValueError, match="not one of the 40"):
+    with pytest.raises(ValueError, match="one of the 40 typical scenarios"):
         Declared(scenarios=["teleportation"])
 
 

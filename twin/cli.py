@@ -297,7 +297,7 @@ def _closers(gap: Gap) -> str:
         return " + ".join(gap.combination) + " (together 组合)"
     if "declared" in gap.missing:
         return "declare it in the model 在模型中声明"
-    return "—"
+    return "nothing in the catalogue that fits 目录中无适用投资"
 
 
 @app.command("assess")

@@ -343,6 +343,14 @@ class Energy(Sourced):
     tariff: list[TariffPeriod] = Field(default_factory=list, description="time-of-use prices by time of day")
 
 
+def _declarable(name: str) -> str:
+    if name in MODELLED:
+        raise ValueError(f"a scenario the twin does not model ({name} is read from its systems, flows and policies)")
+    if name not in SCENARIOS:
+        raise ValueError(f"one of the 40 typical scenarios, e.g. {', '.join(SCENARIOS[:4])}")
+    return name
+
+
 class Declared(Sourced):
     """What the tier plan asks of the enterprise that no shop-floor model can show: stated, never inferred.
 
@@ -365,19 +373,14 @@ class Declared(Sourced):
     organisation_talent: Bool | None = Field(
         default=None, description="a smart-manufacturing organisation (组织机制) and talent system (人才体系)"
     )
-    scenarios: list[str] = Field(
+    scenarios: list[Annotated[str, AfterValidator(_declarable)]] = Field(
         default_factory=list,
         description="typical scenarios implemented that the twin does not model (R&D design, supply chain, ...)",
     )
 
     @field_validator("scenarios")
     @classmethod
-    def _declarable(cls, names: list[str]) -> list[str]:
-        for name in names:
-            if name in MODELLED:
-                raise ValueError(f"{name} is read from the model (its systems, flows and policies), not declared")
-            if name not in SCENARIOS:
-                raise ValueError(f"{name!r} is not one of the 40 typical scenarios, e.g. {', '.join(SCENARIOS[:4])}")
+    def _once_each(cls, names: list[str]) -> list[str]:
         return list(dict.fromkeys(names))
 
 

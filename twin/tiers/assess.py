@@ -3,7 +3,8 @@
 An indicative self-assessment aid built from public descriptions of the element conditions; it
 is not the official evaluation. Which investments close a gap is computed, not listed by hand:
 each catalogue investment (with any prerequisite it still needs) is applied to the plant and the
-criterion re-checked.
+criterion re-checked; where none closes it alone, the smallest set that does is searched. A fact
+the model must declare (CMMM level, size, finances...) is closed by declaring it, never by buying.
 """
 
 from __future__ import annotations
