@@ -333,7 +333,9 @@ def assess_cmd(model: ModelArg = None, as_json: JsonOpt = False) -> None:
     if result.next_tier:
         rows = [(g.criterion.id, g.missing, _closers(g)) for g in result.gaps]
         title = f"Gap to {result.next_tier} {TIER_ZH[result.next_tier]} 差距"
-        out.print(_grid(title, ("criterion 指标", "missing 缺少", "closed by 可由以下投资补齐"), rows, out.width))
+        caption = "Each investment with the prerequisites it still needs. 含尚缺的前置投资。"
+        headers = ("criterion 指标", "missing 缺少", "closed by 可由以下投资补齐")
+        out.print(_grid(title, headers, rows, out.width, caption=caption))
     rows = [(c.id, c.source) for c in rubric.criteria]
     out.print(_grid("Sources 依据", ("criterion 指标", "source 来源"), rows, out.width))
     out.print(rubric.note, style="dim")
