@@ -147,3 +147,13 @@ def test_investments_for_the_smt_plant_list_what_fits_and_one_line_for_each_that
             assert said == [f"  {f.investment.id}: {f.why_not}"], f.investment.id
     assert {"feeder_carts", "spi_closed_loop", "msd_control"} <= {f.investment.id for f in report if f.fits}
     assert "  smed: no stations turning, milling" in lines
+
+
+def test_investments_json_prices_each_investment_for_the_plant_and_says_if_it_fits():
+    result = runner.invoke(app, ["investments", "--plant", "electronics_smt", "--json"])
+    assert result.exit_code == 0, result.output
+    items = {i["id"]: i for i in json.loads(result.stdout)["investments"]}
+    assert items["feeder_carts"]["fits"] and items["feeder_carts"]["capex_cny"] == pytest.approx(
+        costs_for(CATALOGUE.get("feeder_carts"), SMT)[0]
+    )
+    assert not items["smed"]["fits"] and items["smed"]["why_not"]

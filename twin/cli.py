@@ -257,11 +257,27 @@ PlantOpt = Annotated[
 
 
 @app.command()
-def investments(plant: PlantOpt = None) -> None:
+def investments(plant: PlantOpt = None, as_json: JsonOpt = False) -> None:
     """The investment catalogue priced for a plant: which fit it, and why the others do not.
     投资目录：按工厂规模计价，并说明哪些适用、哪些不适用及原因。"""
     factory = _load(plant)
     report = fit_report(factory, load_catalogue())
+    if as_json:
+        items = [
+            {
+                "id": f.investment.id,
+                "tier": f.investment.tier,
+                "fits": f.fits,
+                "why_not": f.why_not,
+                "capex_cny": f.capex_cny,
+                "opex_cny_per_year": f.opex_cny_per_year,
+                "tax_class": f.investment.tax_class,
+                "life_years": f.investment.life_years,
+            }
+            for f in report
+        ]
+        sys.stdout.write(json.dumps({"plant": factory.name, "investments": items}, indent=2) + "\n")
+        return
     rows = [
         (
             f.investment.id,

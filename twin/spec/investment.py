@@ -44,7 +44,8 @@ SCENARIOS = (
 
 
 class PatchOp(Spec):
-    """One change to the model. Paths are dotted; ``[name]``, ``[a|b]``, ``[*]`` or ``[3]`` select list items.
+    """One change to the model. Paths are dotted; ``[name]``, ``[a|b]``, ``[*]``, ``[3]``, ``[kind=cnc_milling]``,
+    ``[tags=machining]`` or ``[material=*]`` select list items (:mod:`twin.spec.select`).
 
     - ``set``: put ``value`` at ``path`` (creating missing mappings on the way)
     - ``scale``: multiply the number or distribution at ``path`` by ``factor`` (a number or a distribution)
