@@ -16,7 +16,7 @@ import argparse
 import time
 
 from twin import simulate
-from twin.plan.investments import load_catalogue
+from twin.plan.investments import load_catalogue, priced
 from twin.plan.presets import load_model
 
 PRESETS = ("precision_machining", "precision_machining_advanced", "precision_machining_excellent",
@@ -45,13 +45,12 @@ COHORT = {
 
 
 def capital_charge_cny_per_year(plant) -> float:
-    """Depreciation (capex / life) plus opex of every catalogue investment the plant has."""
+    """Tax depreciation (capex / life of its tax class) plus opex of every catalogue investment the plant
+    has, each priced on the base plant as it was just before that investment."""
     catalogue = load_catalogue()
-    return sum(
-        catalogue.get(i).capex_cny / catalogue.get(i).life_years + catalogue.get(i).opex_cny_per_year
-        for i in plant.investments
-        if i in catalogue.ids
-    )
+    made = [catalogue.get(i) for i in plant.investments if i in catalogue.ids]
+    costs = priced(load_model(PRESETS[0]), made)
+    return sum(capex / inv.life_years + opex for inv, (capex, opex) in zip(made, costs, strict=True))
 
 
 def main() -> None:

@@ -15,10 +15,12 @@ from twin.tiers.profile import capability_profile, flow_mode
 runner = CliRunner()
 CATALOGUE = load_catalogue()
 BASE = load_model("precision_machining")
+SMT = load_model("electronics_smt")
+SMT_ONLY = {"feeder_carts", "spi_closed_loop", "msd_control"}
 
 
 def with_investments(*ids: str):
-    """The default plant after the given investments and any prerequisites they need."""
+    """The plant they are made for (SMT items: the SMT line) after the investments and their prerequisites."""
     wanted: list[str] = []
 
     def add(i: str) -> None:
@@ -29,7 +31,11 @@ def with_investments(*ids: str):
 
     for i in ids:
         add(i)
-    return apply_investments(BASE, order_investments(CATALOGUE, wanted, []))
+    return apply_investments(home(*ids), order_investments(CATALOGUE, wanted, []))
+
+
+def home(*ids: str):
+    return SMT if SMT_ONLY & set(ids) else BASE
 
 
 def test_catalogue_covers_all_four_tiers_and_every_category():
@@ -50,7 +56,7 @@ def test_catalogue_covers_all_four_tiers_and_every_category():
 def test_every_investment_applies_cleanly_to_the_default_plant(inv_id):
     after = with_investments(inv_id)
     assert inv_id in after.investments
-    assert after != BASE
+    assert after != home(inv_id)
 
 
 def _mean_setup(f, station):
@@ -85,6 +91,15 @@ MECHANISMS = {
     "ai_energy": lambda b, a: a.energy.switch_off_after_min == 5,
     "ai_process_control": lambda b, a: a.station("milling").quality.scrap < 0.75 * b.station("milling").quality.scrap,
     "digital_twin_ops": lambda b, a: "数字孪生工厂构建" in a.information.ai_applications,
+    "inprocess_gauging": lambda b, a: (
+        a.station("milling").quality.drift.detect_min.mean < 0.1 * b.station("milling").quality.drift.detect_min.mean
+    ),
+    "tool_life_mgmt": lambda b, a: (
+        a.station("turning").quality.drift.mtbd_min.mean > 1.4 * b.station("turning").quality.drift.mtbd_min.mean
+    ),
+    "feeder_carts": lambda b, a: _mean_setup(a, "placement_chip") < 0.5 * _mean_setup(b, "placement_chip"),
+    "spi_closed_loop": lambda b, a: a.station("spi").quality.rework < 0.75 * b.station("spi").quality.rework,
+    "msd_control": lambda b, a: a.station("aoi").quality.scrap < 0.85 * b.station("aoi").quality.scrap,
 }
 
 
@@ -94,7 +109,8 @@ def test_every_catalogue_entry_has_a_mechanism_check():
 
 @pytest.mark.parametrize("inv_id", sorted(MECHANISMS))
 def test_each_investment_moves_the_mechanism_it_names(inv_id):
-    before = with_investments(*CATALOGUE.get(inv_id).prerequisites) if CATALOGUE.get(inv_id).prerequisites else BASE
+    prerequisites = CATALOGUE.get(inv_id).prerequisites
+    before = with_investments(*prerequisites) if prerequisites else home(inv_id)
     assert MECHANISMS[inv_id](before, with_investments(inv_id))
 
 
@@ -134,10 +150,10 @@ def test_patch_that_does_not_fit_the_model_is_reported():
 
 def test_prerequisite_cycle_in_a_catalogue_is_reported(tmp_path):
     text = """investments:
-  - {id: a, name_en: A, name_zh: 甲, category: people, scenario: 设备维修维护, tier: basic, capex_cny: 1,
-     life_years: 1, prerequisites: [b], effect_source: x, patch: [{op: set, path: name, value: x}]}
-  - {id: b, name_en: B, name_zh: 乙, category: people, scenario: 设备维修维护, tier: basic, capex_cny: 1,
-     life_years: 1, prerequisites: [a], effect_source: x, patch: [{op: set, path: name, value: x}]}
+  - {id: a, name_en: A, name_zh: 甲, category: people, scenario: 设备维修维护, tier: basic, cost: {fixed_cny: 1},
+     tax_class: software, prerequisites: [b], effect_source: x, patch: [{op: set, path: name, value: x}]}
+  - {id: b, name_en: B, name_zh: 乙, category: people, scenario: 设备维修维护, tier: basic, cost: {fixed_cny: 1},
+     tax_class: software, prerequisites: [a], effect_source: x, patch: [{op: set, path: name, value: x}]}
 """
     path = tmp_path / "cat.yaml"
     path.write_text(text, encoding="utf-8")
@@ -149,8 +165,8 @@ def test_prerequisite_cycle_in_a_catalogue_is_reported(tmp_path):
 
 def test_unknown_scenario_and_negative_capex_are_reported(tmp_path):
     text = """investments:
-  - {id: a, name_en: A, name_zh: 甲, category: people, scenario: teleportation, tier: basic, capex_cny: -5,
-     life_years: 1, effect_source: x, patch: [{op: set, path: name, value: x}]}
+  - {id: a, name_en: A, name_zh: 甲, category: people, scenario: teleportation, tier: basic, cost: {fixed_cny: -5},
+     tax_class: software, effect_source: x, patch: [{op: set, path: name, value: x}]}
 """
     path = tmp_path / "cat.yaml"
     path.write_text(text, encoding="utf-8")
@@ -158,7 +174,7 @@ def test_unknown_scenario_and_negative_capex_are_reported(tmp_path):
         load_catalogue(path)
     lines = str(exc.value).splitlines()
     assert any("investments[0].scenario" in line for line in lines)
-    assert any("investments[0].capex_cny" in line and "-5" in line for line in lines)
+    assert any("investments[0].cost.fixed_cny" in line and "-5" in line for line in lines)
 
 
 def test_with_runs_the_scenario_and_names_it():

@@ -25,11 +25,7 @@ PRESETS = {
 # With one AI scenario per mechanism the catalogue's AI items do not reach the AI shares the plan sets
 # (excellent >= 20 %, leading >= 60 %): these presets meet the tier below until AI items are added.
 SHORT_OF_AI = {"precision_machining_excellent": "advanced", "precision_machining_leading": "excellent"}
-PLACED = {
-    **{name: tier for name, tier in PRESETS.items() if name not in SHORT_OF_AI},
-    "electronics_smt": "basic",
-    "electronics_smt_advanced": "advanced",
-}
+PLACED = {**{name: tier for name, tier in PRESETS.items() if name not in SHORT_OF_AI}, "electronics_smt": "basic"}
 
 
 @pytest.mark.parametrize(("name", "tier"), PLACED.items())
@@ -48,6 +44,13 @@ def test_excellent_and_leading_presets_fall_short_only_on_the_ai_share(name, tie
     assert result.tier == tier
     failing = {c.id for c in result.criteria if not result.passed[c.id] and c.tier == result.next_tier}
     assert failing == {"e_ai_share" if tier == "advanced" else "l_ai_share"}
+
+
+def test_smt_advanced_preset_lacks_only_a_quality_system_no_catalogue_item_brings_to_an_smt_line():
+    result = assess(load_model("electronics_smt_advanced"), load_rubric(), load_catalogue())
+    assert result.tier == "basic"
+    failing = {c.id for c in result.criteria if not result.passed[c.id] and c.tier == "advanced"}
+    assert failing == {"a_quality"}
 
 
 def test_presets_are_the_base_plant_plus_catalogue_investments():

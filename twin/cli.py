@@ -26,7 +26,7 @@ from typer.core import TyperGroup
 
 from twin import __version__
 from twin.kpi.definitions import PLANT_KPIS
-from twin.plan.investments import Scenario, load_catalogue, order_investments
+from twin.plan.investments import Scenario, fit_report, load_catalogue, order_investments
 from twin.plan.presets import load_model, model_names
 from twin.run.experiment import Comparison, OptionError, SimulationResult, compare
 from twin.run.files import OutputError, check_writable, write_atomic
@@ -246,28 +246,65 @@ def models() -> None:
     out.print(_grid("Models 模型", ("name", "名称", "description 说明"), rows, out.width))
 
 
+PlantOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--plant",
+        help="Price the catalogue for this plant and say which investments fit it.",
+        show_default=DEFAULT_MODEL,
+        metavar="MODEL",
+    ),
+]
+
+
 @app.command()
-def investments() -> None:
-    """List the investment catalogue. 列出投资目录。"""
+def investments(plant: PlantOpt = None, as_json: JsonOpt = False) -> None:
+    """The investment catalogue priced for a plant: which fit it, and why the others do not.
+    投资目录：按工厂规模计价，并说明哪些适用、哪些不适用及原因。"""
+    factory = _load(plant)
+    report = fit_report(factory, load_catalogue())
+    if as_json:
+        items = [
+            {
+                "id": f.investment.id,
+                "tier": f.investment.tier,
+                "fits": f.fits,
+                "why_not": f.why_not,
+                "capex_cny": f.capex_cny,
+                "opex_cny_per_year": f.opex_cny_per_year,
+                "tax_class": f.investment.tax_class,
+                "life_years": f.investment.life_years,
+            }
+            for f in report
+        ]
+        sys.stdout.write(json.dumps({"plant": factory.name, "investments": items}, indent=2) + "\n")
+        return
     rows = [
         (
-            inv.id,
+            f.investment.id,
             "\n".join(
                 [
-                    inv.name_en,
-                    inv.name_zh,
-                    *([f"needs 前置: {', '.join(inv.prerequisites)}"] if inv.prerequisites else []),
+                    f.investment.name_en,
+                    f.investment.name_zh,
+                    *([f"needs 前置: {', '.join(f.investment.prerequisites)}"] if f.investment.prerequisites else []),
                 ]
             ),
-            f"{inv.tier}\n{TIER_ZH[inv.tier]}",
-            f"{inv.capex_cny:,.0f}",
-            f"{inv.opex_cny_per_year:,.0f}",
+            f"{f.investment.tier}\n{TIER_ZH[f.investment.tier]}",
+            f"{f.capex_cny:,.0f}",
+            f"{f.opex_cny_per_year:,.0f}",
         )
-        for inv in load_catalogue().investments
+        for f in report
+        if f.fits
     ]
     headers = ("id", "name 名称", "tier 梯度", "capex 投资", "opex/yr 年运维")
     out = _out()
-    out.print(_grid("Investment catalogue 投资目录 (CNY)", headers, rows, out.width, numeric={3, 4}))
+    title = f"Investments that fit {factory.name} 适用投资 (CNY, priced for this plant)"
+    out.print(_grid(title, headers, rows, out.width, numeric={3, 4}))
+    misfits = [f for f in report if not f.fits]
+    if misfits:
+        out.print(f"Do not fit {factory.name} 不适用:")
+        for f in misfits:
+            out.print(Text(f"  {f.investment.id}: {f.why_not}"))
 
 
 THRESHOLD_KIND = {"published": "published\n已公布", "our reading": "our reading\n本工具解读"}

@@ -12,7 +12,7 @@ from twin.plan.patch import PatchError, apply_patch
 from twin.sim.rng import Streams
 from twin.spec import Factory, SpecError, check_factory, data_dir
 from twin.spec.errors import Problem, format_path
-from twin.spec.investment import Catalogue, Investment
+from twin.spec.investment import Catalogue, Investment, costs_for
 from twin.spec.loader import line_of, load_yaml_as, validation_problems
 
 
@@ -111,6 +111,75 @@ def apply_investments(
         raise SpecError(validation_problems(f"{factory.name} after {names}", exc, None, data)) from None
     check_factory(patched, f"{factory.name} after {', '.join(i.id for i in investments)}")
     return patched
+
+
+def priced(plant: Factory, investments: list[Investment]) -> list[tuple[float, float]]:
+    """(capex CNY, opex CNY/yr) of each investment, priced on the plant as it is just before it is made.
+
+    ``mdc_all`` pays for the machines not yet networked; ``robot_loading`` after ``vmc_added`` pays for
+    one more cell.
+    """
+    out = []
+    for inv in investments:
+        out.append(costs_for(inv, plant))
+        plant = apply_investments(plant, [inv])
+    return out
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Whether an investment fits a plant, what it costs there, and why not when it does not."""
+
+    investment: Investment
+    capex_cny: float
+    opex_cny_per_year: float
+    why_not: str | None = None
+
+    @property
+    def fits(self) -> bool:
+        return self.why_not is None
+
+
+def fit_report(plant: Factory, catalogue: Catalogue) -> list[Fit]:
+    """Each catalogue investment on ``plant`` (with the prerequisites it lacks), priced on the plant."""
+    why: dict[str, str | None] = {}
+    out = []
+    for inv in order_investments(catalogue, catalogue.ids, []):
+        missing = [p for p in inv.prerequisites if why.get(p)]
+        if missing:
+            why[inv.id] = f"needs {', '.join(missing)}, which does not fit"
+        else:
+            why[inv.id] = _why_not(plant, catalogue, inv)
+        capex, opex = costs_for(inv, plant)
+        out.append(Fit(inv, capex, opex, why[inv.id]))
+    order = catalogue.ids
+    return sorted(out, key=lambda f: order.index(f.investment.id))
+
+
+def _why_not(plant: Factory, catalogue: Catalogue, inv: Investment) -> str | None:
+    """None if the investment applies to the plant after its prerequisites, else the reason in a few words."""
+    needed: list[str] = []
+
+    def add(i: str) -> None:
+        for p in catalogue.get(i).prerequisites:
+            add(p)
+        if i not in needed and i not in plant.investments:
+            needed.append(i)
+
+    add(inv.id)
+    data = plant.model_dump(by_alias=True, exclude_none=True)
+    for i in needed:
+        other = catalogue.get(i)
+        try:
+            data = apply_patch(data, other.patch, lambda k, other=other: _mean_factor(other, k))
+        except PatchError as exc:
+            return exc.brief
+    try:
+        patched = Factory.model_validate(data)
+        check_factory(patched, plant.name)
+    except (ValidationError, SpecError) as exc:
+        return f"the plant after it is not valid: {str(exc).splitlines()[0]}"
+    return None
 
 
 def _mean_factor(inv: Investment, i: int) -> float | None:

@@ -3,8 +3,14 @@
 Paths are dotted keys with list selectors: ``stations[milling].machines``, ``stations[*].networked``,
 ``stations[turning|milling].setup_min``, ``products[*].routing[station=inspection].time_min``,
 ``information.interfaces[0]``. A selector matches list items by ``name`` (``from->to@flow`` for
-interfaces), by ``field=value``, by index, or all with ``*``. A path that selects nothing is an error:
-an investment that does not fit the model must say so, not silently do nothing.
+interfaces), by what a station is (``stations[kind=cnc_milling]``, ``stations[tags=bottleneck]``), by
+``field=a|b``, by index, or all with ``*`` (see :mod:`twin.spec.select`).
+
+Strict per path, lenient per list: an attribute selector may match nothing in one list (a product
+that never visits inspection), but a path that selects nothing in the whole model is an error, and
+so is a name that is not there. An investment that does not fit the model must say so, not silently
+do nothing. ``require`` checks that the plant has something for the investment to act on (a drift
+for SPC to catch) without changing it.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import copy
 import re
 from collections.abc import Callable
 from typing import Any
+
+from twin.spec.select import SelectionError, item_key, select
 
 _PART = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?$")
 _SCALED = {
@@ -28,36 +36,18 @@ _SCALED = {
 
 
 class PatchError(ValueError):
-    """A patch that does not fit the model; the message says what was looked for."""
+    """A patch that does not fit the model; the message says what was looked for, ``brief`` in a few words."""
 
-
-def _key(item: Any) -> str | None:
-    if isinstance(item, dict):
-        if "name" in item:
-            return str(item["name"])
-        if "from" in item and "to" in item:
-            flow = item.get("flow")
-            return f"{item['from']}->{item['to']}" + (f"@{flow}" if flow else "")
-    return None
+    def __init__(self, message: str, brief: str | None = None) -> None:
+        super().__init__(message)
+        self.brief = brief or message
 
 
 def _select(items: list, selector: str, where: str) -> list[int]:
-    if selector == "*":
-        return list(range(len(items)))
-    if "=" in selector:  # attribute match, e.g. routing[station=inspection]; may match nothing here
-        field, _, wanted_value = selector.partition("=")
-        return [i for i, item in enumerate(items) if isinstance(item, dict) and str(item.get(field)) == wanted_value]
-    if selector.isdigit():
-        i = int(selector)
-        if i >= len(items):
-            raise PatchError(f"{where}[{i}] does not exist (list has {len(items)} items)")
-        return [i]
-    wanted = selector.split("|")
-    found = [i for i, item in enumerate(items) if _key(item) in wanted or item in wanted]
-    if len(found) < len(wanted):
-        have = ", ".join(k for k in (_key(x) or str(x) for x in items))
-        raise PatchError(f"{where}[{selector}] selects nothing for some names; the model has: {have or 'none'}")
-    return found
+    try:
+        return select(items, selector, where)
+    except SelectionError as exc:
+        raise PatchError(str(exc), exc.brief) from None
 
 
 def _targets(data: dict, path: str) -> list[tuple[dict | list, str | int]]:
@@ -89,11 +79,11 @@ def _targets(data: dict, path: str) -> list[tuple[dict | list, str | int]]:
                 raise PatchError(f"{where} is not a list in the model")
             for i in _select(items, selector, where):
                 nxt.append((items, i) if last else items[i])
-        current = nxt
         if selector is not None:
             where += f"[{selector}]"
-    if not current:
-        raise PatchError(f"{path} selects nothing in the model")
+            if current and not nxt:
+                raise PatchError(f"{path} selects nothing in the model", f"no {where}")
+        current = nxt
     return current
 
 
@@ -112,13 +102,19 @@ def _scaled(value: Any, factor: float, where: str) -> Any:
 
 def apply_op(data: dict, op: str, path: str, value: Any, factor: float | None) -> None:
     """Apply one operation in place."""
-    for container, key in _targets(data, path):
+    targets = _targets(data, path)
+    if op == "require":
+        if not any(isinstance(c, list) or c.get(k) is not None for c, k in targets):
+            why = value or "nothing to act on"
+            raise PatchError(f"{path} is not set anywhere in the model: {why}", why)
+        return
+    for container, key in targets:
         current = container[key] if (isinstance(container, list) or key in container) else None
         if op == "set":
             container[key] = copy.deepcopy(value)
         elif op == "scale":
             if current is None:
-                raise PatchError(f"{path} is not set in the model, so there is nothing to scale")
+                raise PatchError(f"{path} is not set in the model, so there is nothing to scale", f"no {path}")
             container[key] = _scaled(current, factor, path)
         elif op == "add":
             if not isinstance(current, int | float):
@@ -139,9 +135,9 @@ def apply_op(data: dict, op: str, path: str, value: Any, factor: float | None) -
 
 
 def _into_list(items: list, value: Any, replace: bool) -> None:
-    key = _key(value)
+    key = item_key(value)
     for i, item in enumerate(items):
-        if item == value or (key is not None and _key(item) == key):
+        if item == value or (key is not None and item_key(item) == key):
             if replace:
                 items[i] = copy.deepcopy(value)
             return
@@ -155,5 +151,5 @@ def apply_patch(data: dict, ops: list, draw: Callable[[int], float | None]) -> d
         try:
             apply_op(out, op.op, op.path, op.value, draw(i))
         except PatchError as exc:
-            raise PatchError(f"patch[{i}] ({op.op} {op.path}): {exc}") from None
+            raise PatchError(f"patch[{i}] ({op.op} {op.path}): {exc}", exc.brief) from None
     return out

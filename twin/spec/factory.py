@@ -187,6 +187,11 @@ class Station(Sourced):
     name: Name
     name_en: str | None = Field(default=None, description="display name in English")
     name_zh: str | None = Field(default=None, description="display name in Chinese")
+    kind: Name | None = Field(
+        default=None,
+        description="what the station is (cnc_milling, grinding, smt_placement, ...): investments select by it",
+    )
+    tags: list[Name] = Field(default_factory=list, description="further traits investments select by (bottleneck, ...)")
     machines: Int = Field(default=1, ge=1, le=MAX_MACHINES)
     buffer: Int | None = Field(
         default=None, ge=0, le=MAX_UNITS, description="input buffer capacity (units waiting); null = unlimited"

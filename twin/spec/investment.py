@@ -3,18 +3,24 @@
 An investment never touches a KPI: it changes the model — a repair-time distribution, an interface
 from manual to realtime, a maintenance regime — and the simulation decides what that does. An
 uncertain effect is a ``factor`` distribution, sampled once per replication.
+
+Costs follow the plant: a fixed part plus parts per machine, per station, per user and per shift,
+counted on the stations a ``scope`` selects, so one catalogue prices a plant of any size
+(:func:`costs_for`).
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
 from twin.spec.base import Float, Sourced, Spec
 from twin.spec.distributions import Distribution
-from twin.spec.factory import Declared, Name
+from twin.spec.factory import Declared, Factory, Name
 from twin.spec.scenarios import SCENARIOS
+from twin.spec.select import SelectionError, select
 
 TIERS = ("basic", "advanced", "excellent", "leading")
 TIER_ZH = {
@@ -28,7 +34,8 @@ Tier = Literal["basic", "advanced", "excellent", "leading"]
 
 
 class PatchOp(Spec):
-    """One change to the model. Paths are dotted; ``[name]``, ``[a|b]``, ``[*]`` or ``[3]`` select list items.
+    """One change to the model. Paths are dotted; ``[name]``, ``[a|b]``, ``[*]``, ``[3]``, ``[kind=cnc_milling]``,
+    ``[tags=machining]`` or ``[material=*]`` select list items (:mod:`twin.spec.select`).
 
     - ``set``: put ``value`` at ``path`` (creating missing mappings on the way)
     - ``scale``: multiply the number or distribution at ``path`` by ``factor`` (a number or a distribution)
@@ -36,12 +43,80 @@ class PatchOp(Spec):
     - ``append``: add ``value`` to the list at ``path`` unless already there
     - ``upsert``: replace the item of the list at ``path`` with the same name (or from/to), else append
     - ``merge``: update the mapping at ``path`` with ``value``
+    - ``require``: change nothing, but fail unless ``path`` holds a value somewhere (``value`` says
+      why the investment needs it); an investment with nothing to act on does not fit the plant
     """
 
-    op: Literal["set", "scale", "add", "append", "upsert", "merge"]
+    op: Literal["set", "scale", "add", "append", "upsert", "merge", "require"]
     path: str = Field(min_length=1)
     value: Any = None
     factor: Distribution | None = None
+
+
+TaxClass = Literal["machinery", "electronic", "tools", "vehicle", "building", "software", "expensed"]
+TAX_LIFE_YEARS: dict[str, float] = {
+    "machinery": 10,
+    "electronic": 3,
+    "tools": 5,
+    "vehicle": 4,
+    "building": 20,
+    "software": 5,
+    "expensed": 1,
+}
+"""Minimum straight-line tax lives: EIT Law Implementation Regulations art. 60 (plant-data B9 [S69]) for
+machinery, electronic equipment, tools/instruments/furniture, vehicles and buildings. Software:
+assumed 5 years (an intangible asset; purchased software may be written off faster, not in
+plant-data). ``expensed``: training, planning effort and staff, charged in the year they are spent.
+The one-off write-off of equipment up to 5 M CNY bought 2024-2027 (B9 [S71]) is not applied."""
+
+
+class Cost(Spec):
+    """A cost that follows the plant: fixed + per machine + per station + per user + per shift.
+
+    Machines and stations are counted among the stations ``scope`` selects (a selector as in patch
+    paths: ``*``, ``kind=cnc_milling|cnc_turning``, ``networked=false``, ``material=*``); users are
+    the paid heads of every shift (each has a login); shifts are the plant calendar's shifts.
+    """
+
+    fixed_cny: Float = Field(default=0.0, ge=0)
+    per_machine_cny: Float = Field(default=0.0, ge=0)
+    per_station_cny: Float = Field(default=0.0, ge=0)
+    per_user_cny: Float = Field(default=0.0, ge=0)
+    per_shift_cny: Float = Field(default=0.0, ge=0)
+    scope: str = Field(default="*", min_length=1, description="station selector for the per-machine/station parts")
+
+    def for_plant(self, plant: Factory) -> float:
+        """The cost in CNY for this plant (0 per-machine part where the scope matches nothing)."""
+        data = plant.model_dump(by_alias=True, exclude_none=True)
+        try:
+            picked = [data["stations"][i] for i in select(data["stations"], self.scope, "stations")]
+        except SelectionError:
+            picked = []
+        return (
+            self.fixed_cny
+            + self.per_machine_cny * sum(s.get("machines", 1) for s in picked)
+            + self.per_station_cny * len(picked)
+            + self.per_user_cny * plant_users(plant)
+            + self.per_shift_cny * plant_shifts(plant)
+        )
+
+
+def plant_shifts(plant: Factory) -> int:
+    """Shifts a day in the plant calendar (one where the plant runs around the clock without shifts)."""
+    return len(plant.calendar.shifts) if plant.calendar is not None and plant.calendar.shifts else 1
+
+
+def plant_users(plant: Factory) -> int:
+    """Paid heads over all shifts: the named users of shop-floor software."""
+    shifts = plant_shifts(plant)
+    return sum(sum(p.count_per_shift) if p.count_per_shift is not None else p.count * shifts for p in plant.operators)
+
+
+class Install(Spec):
+    """What stops while the investment goes in: the stations a selector picks, for whole days."""
+
+    stations: str = Field(default="*", min_length=1, description="station selector, as in patch paths")
+    days: Float = Field(default=0.0, ge=0)
 
 
 class Investment(Sourced):
@@ -53,14 +128,29 @@ class Investment(Sourced):
     category: Literal["equipment", "industrial_software", "integration", "data_ai", "people"]
     scenario: str = Field(description="typical scenario of the 40-scenario guide")
     tier: Tier = Field(description="the tier this investment typically belongs to")
-    capex_cny: Float = Field(ge=0)
-    opex_cny_per_year: Float = Field(default=0.0, ge=0)
-    install_downtime_days: Float = Field(default=0.0, ge=0)
+    cost: Cost = Field(description="capital expenditure, CNY")
+    opex: Cost = Field(default=Cost(), description="running cost, CNY per year")
+    tax_class: TaxClass = Field(description="EIT depreciation class of the capital expenditure")
+    install: Install = Field(default=Install(), description="stations stopped while it is installed")
     ramp_up_months: Float = Field(default=0.0, ge=0)
-    life_years: Float = Field(gt=0)
     prerequisites: list[Name] = []
     patch: list[PatchOp] = Field(min_length=1)
     effect_source: str = Field(min_length=1)
+
+    @property
+    def life_years(self) -> float:
+        """Straight-line tax life of the capital expenditure (minimum life of its class)."""
+        return TAX_LIFE_YEARS[self.tax_class]
+
+    @property
+    def capex_cny(self) -> float:
+        """Capital expenditure at the default reference plant; :func:`costs_for` prices another plant."""
+        return costs_for(self, default_plant())[0]
+
+    @property
+    def opex_cny_per_year(self) -> float:
+        """Running cost per year at the default reference plant."""
+        return costs_for(self, default_plant())[1]
 
     @field_validator("scenario")
     @classmethod
@@ -97,3 +187,17 @@ class Preset(Spec):
 
 class Presets(Spec):
     presets: list[Preset] = []
+
+
+def costs_for(investment: Investment, plant: Factory) -> tuple[float, float]:
+    """(capex CNY, opex CNY per year) of the investment in ``plant``, priced on the plant before it."""
+    return investment.cost.for_plant(plant), investment.opex.for_plant(plant)
+
+
+@cache
+def default_plant() -> Factory:
+    """The default reference plant, as shipped (the plant ``capex_cny`` and ``opex_cny_per_year`` price)."""
+    from twin.spec.checks import load_factory
+    from twin.spec.loader import data_dir
+
+    return load_factory(data_dir("models") / "precision_machining.yaml")
