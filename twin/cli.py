@@ -35,7 +35,8 @@ from twin.run.progress import RunProgress
 from twin.spec import DEFAULT_MODEL, Factory, RunError, SpecError
 from twin.spec.information import SYSTEMS_ZH
 from twin.spec.investment import TIER_ZH
-from twin.tiers.assess import assess, load_rubric
+from twin.tiers.assess import Gap, assess, load_rubric
+from twin.tiers.profile import Profile
 
 EXIT_BUG, EXIT_INPUT, EXIT_NOT_SAVED, EXIT_INTERRUPTED = 1, 2, 3, 130
 EXIT_STATUS = (
@@ -306,6 +307,36 @@ def investments(plant: PlantOpt = None, as_json: JsonOpt = False) -> None:
             out.print(Text(f"  {f.investment.id}: {f.why_not}"))
 
 
+THRESHOLD_KIND = {"published": "published\n已公布", "our reading": "our reading\n本工具解读"}
+"""How each criterion's threshold is known, as the assess table prints it."""
+
+
+def _declared(p: Profile) -> str:
+    """The enterprise facts the model declares, and which it leaves out."""
+
+    def say(value: object) -> str:
+        return "not declared 未声明" if value is None else {True: "yes", False: "no"}.get(value, str(value))
+
+    return (
+        f"CMMM level {say(p.cmmm_level)}; 规上 above scale {say(p.above_scale)}; "
+        f"sound finances 财务 {say(p.finances_sound_years)} years; "
+        f"safety/environment record 安全环保 {say(p.safety_environment_record)}; "
+        f"key technology secure 安全可控 {say(p.secure_key_technology)}; "
+        f"organisation and talent 组织人才 {say(p.organisation_talent)}"
+    )
+
+
+def _closers(gap: Gap) -> str:
+    """Investments that close a gap alone, else the smallest set that closes it together, else how to close it."""
+    if gap.closed_by:
+        return ", ".join(gap.closed_by)
+    if gap.combination:
+        return " + ".join(gap.combination) + " (together 组合)"
+    if "declared" in gap.missing:
+        return "declare it in the model 在模型中声明"
+    return "nothing in the catalogue that fits 目录中无适用投资"
+
+
 @app.command("assess")
 def assess_cmd(model: ModelArg = None, as_json: JsonOpt = False) -> None:
     """Tier the plant meets today and the gap to the next tier (indicative). 梯度自评与差距分析（参考）。"""
@@ -319,20 +350,31 @@ def assess_cmd(model: ModelArg = None, as_json: JsonOpt = False) -> None:
     out.print(f"{factory.name}: meets {result.tier} {TIER_ZH[result.tier]} (indicative self-assessment 参考自评)")
     systems = ", ".join(f"{name} {SYSTEMS_ZH[name]}" for name in result.profile.systems) or "none 无"
     out.print(f"systems 系统: {systems}; networked machines 联网率 {result.profile.networked_share:.0%}")
+    out.print(f"declared 声明: {_declared(result.profile)}")
+    ai = ", ".join(result.profile.ai_applications) or "none 无"
+    out.print(
+        f"typical scenarios 典型场景: {len(result.profile.scenarios)} of 40, "
+        f"{len(result.profile.declared_scenarios)} declared; AI 人工智能: {ai}"
+    )
     rows = [
         (
-            f"{c.tier} {TIER_ZH[c.tier]}",
-            f"{ELEMENT_EN.get(c.element, '')} {c.element}".strip(),
-            f"{c.name_en}\n{c.name_zh}",
+            f"{c.id}\n{c.name_en}\n{c.name_zh}",
+            f"{c.tier} {TIER_ZH[c.tier]}\n{ELEMENT_EN.get(c.element, '')} {c.element}".strip(),
+            THRESHOLD_KIND[c.threshold],
             Text("yes 是", style="green") if result.passed[c.id] else Text("no 否", style="red"),
         )
         for c in rubric.criteria
     ]
-    out.print(_grid("Criteria 评价项", ("tier 梯度", "element 要素", "criterion 指标", "met 达到"), rows, out.width))
+    headers = ("criterion 指标", "tier, element 梯度、要素", "threshold 阈值", "met 达到")
+    out.print(_grid("Criteria 评价项", headers, rows, out.width))
     if result.next_tier:
-        rows = [(g.criterion.id, g.missing, ", ".join(g.closed_by) or "—") for g in result.gaps]
+        rows = [(g.criterion.id, g.missing, _closers(g)) for g in result.gaps]
         title = f"Gap to {result.next_tier} {TIER_ZH[result.next_tier]} 差距"
-        out.print(_grid(title, ("criterion 指标", "missing 缺少", "closed by 可由以下投资补齐"), rows, out.width))
+        caption = "Each investment with the prerequisites it still needs. 含尚缺的前置投资。"
+        headers = ("criterion 指标", "missing 缺少", "closed by 可由以下投资补齐")
+        out.print(_grid(title, headers, rows, out.width, caption=caption))
+    rows = [(c.id, c.source) for c in rubric.criteria]
+    out.print(_grid("Sources 依据", ("criterion 指标", "source 来源"), rows, out.width))
     out.print(rubric.note, style="dim")
 
 

@@ -72,7 +72,7 @@ def stage_plants(upgrade: UpgradePath, plant: Factory, catalogue: Catalogue) -> 
     states, state = [], plant
     for stage in upgrade.stages:
         ordered = order_investments(catalogue, stage.investments, state.investments, where=f"path {upgrade.name}")
-        state = apply_investments(state, ordered, where=f"path {upgrade.name}")
+        state = apply_investments(state, ordered, where=f"path {upgrade.name}").declaring(stage.declared)
         states.append(state)
     return states
 

@@ -47,7 +47,7 @@ def load_model(model: str | Path | None = None) -> Factory:
             update = {"name": preset.name, "name_zh": preset.name_zh or base.name_zh}
             if preset.description:
                 update["description"] = preset.description
-            return plant.model_copy(update=update)
+            return plant.declaring(preset.declared).model_copy(update=update)
         if str(model) not in shipped_models():
             known = ", ".join(model_names())
             raise SpecError(

@@ -25,6 +25,7 @@ from twin.spec.base import Bool, Float, Int, Sourced, Spec
 from twin.spec.distributions import Distribution
 from twin.spec.errors import Problem
 from twin.spec.information import Information
+from twin.spec.scenarios import MODELLED, SCENARIOS
 
 MAX_DAYS = 3650
 """Longest horizon of a run, days (ten years); the CLI's ``--days`` has the same cap."""
@@ -347,6 +348,47 @@ class Energy(Sourced):
     tariff: list[TariffPeriod] = Field(default_factory=list, description="time-of-use prices by time of day")
 
 
+def _declarable(name: str) -> str:
+    if name in MODELLED:
+        raise ValueError(f"a scenario the twin does not model ({name} is read from its systems, flows and policies)")
+    if name not in SCENARIOS:
+        raise ValueError(f"one of the 40 typical scenarios, e.g. {', '.join(SCENARIOS[:4])}")
+    return name
+
+
+class Declared(Sourced):
+    """What the tier plan asks of the enterprise that no shop-floor model can show: stated, never inferred.
+
+    A field left out means "not declared": the tier assessment names it as a gap instead of assuming it met.
+    """
+
+    cmmm_level: Int | None = Field(
+        default=None, ge=1, le=5, description="GB/T 39116 maturity level (智能制造能力成熟度) from a CMMM assessment"
+    )
+    above_scale: Bool | None = Field(default=None, description="an industrial enterprise above designated size (规上)")
+    finances_sound_years: Int | None = Field(
+        default=None, ge=0, le=100, description="consecutive recent years of sound finances (财务状况良好)"
+    )
+    safety_environment_record: Bool | None = Field(
+        default=None, description="no major safety or environmental accident (无重大安全、环保事故)"
+    )
+    secure_key_technology: Bool | None = Field(
+        default=None, description="key equipment and industrial software secure and controllable (安全可控)"
+    )
+    organisation_talent: Bool | None = Field(
+        default=None, description="a smart-manufacturing organisation (组织机制) and talent system (人才体系)"
+    )
+    scenarios: list[Annotated[str, AfterValidator(_declarable)]] = Field(
+        default_factory=list,
+        description="typical scenarios implemented that the twin does not model (R&D design, supply chain, ...)",
+    )
+
+    @field_validator("scenarios")
+    @classmethod
+    def _once_each(cls, names: list[str]) -> list[str]:
+        return list(dict.fromkeys(names))
+
+
 class RunDefaults(Spec):
     days: Float = Field(default=20.0, gt=0, le=MAX_DAYS)
     warmup: Literal["auto"] | Annotated[Float, Field(ge=0)] = "auto"
@@ -375,6 +417,7 @@ class Factory(Sourced):
     costs: Costs = Costs()
     run: RunDefaults = RunDefaults()
     investments: list[Name] = Field(default_factory=list, description="catalogue investments already applied")
+    declared: Declared = Field(default_factory=Declared, description="enterprise facts the tier plan asks for")
 
     @field_validator("stations", "products", "operators")
     @classmethod
@@ -397,6 +440,13 @@ class Factory(Sourced):
         copy = self.model_copy()
         copy._warnings = tuple(warnings)
         return copy
+
+    def declaring(self, changes: Declared | None) -> Factory:
+        """The plant with the facts ``changes`` states explicitly replacing its own (e.g. a CMMM level re-assessed)."""
+        if changes is None:
+            return self
+        declared = self.declared.model_copy(update=changes.model_dump(exclude_unset=True))
+        return self.model_copy(update={"declared": declared})
 
     def station(self, name: str) -> Station:
         return next(s for s in self.stations if s.name == name)

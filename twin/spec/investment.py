@@ -18,7 +18,8 @@ from pydantic import Field, field_validator
 
 from twin.spec.base import Float, Sourced, Spec
 from twin.spec.distributions import Distribution
-from twin.spec.factory import Factory, Name
+from twin.spec.factory import Declared, Factory, Name
+from twin.spec.scenarios import SCENARIOS
 from twin.spec.select import SelectionError, select
 
 TIERS = ("basic", "advanced", "excellent", "leading")
@@ -30,17 +31,6 @@ TIER_ZH = {
     "below_basic": "未达基础级",
 }
 Tier = Literal["basic", "advanced", "excellent", "leading"]
-
-SCENARIOS = (
-    "工厂数字化规划设计", "数字基础设施建设", "数字孪生工厂构建", "产品数字化设计", "产品虚拟验证", "工艺数字化设计",
-    "制造工程优化", "生产计划优化", "车间智能排产", "生产进度跟踪", "生产动态调度", "仓储智能管理", "物料精准配送",
-    "危险作业自动化", "安全一体化管控", "能源智能管控", "碳资产全生命周期管理", "污染在线管理", "网络协同制造",
-    "柔性产线快速换产", "工艺动态优化", "先进过程控制", "人机协同作业", "在线智能检测", "质量精准追溯",
-    "质量分析与改进", "设备运行监控", "设备故障诊断与预测", "设备维修维护", "智能经营决策", "数智精益管理",
-    "规模化定制", "产品精准营销", "远程运维服务", "产品增值服务", "客户主动服务", "供应链数字化管理",
-    "采购计划优化协同", "供应链风险预警与调度", "供应链物流智能配送",
-)  # fmt: skip
-"""The 40 typical smart-manufacturing scenarios (domain.md §2; third-party transcription of the 2025 guide)."""
 
 
 class PatchOp(Spec):
@@ -189,6 +179,9 @@ class Preset(Spec):
     base: str
     tier: Tier
     investments: list[Name] = Field(min_length=1)
+    declared: Declared | None = Field(
+        default=None, description="enterprise facts that differ from the base plant's (e.g. the CMMM level assessed)"
+    )
     description: str = ""
 
 

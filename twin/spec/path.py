@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from twin.spec.base import Sourced, Spec
-from twin.spec.factory import Name
+from twin.spec.factory import Declared, Name
 from twin.spec.finance import FRACTIONS, Assumption, Award, _yearly_fraction
 
 
@@ -18,6 +18,9 @@ class Stage(Spec):
 
     year: int = Field(ge=0, le=30)
     investments: list[Name] = Field(min_length=1)
+    declared: Declared | None = Field(
+        default=None, description="enterprise facts expected after the stage (e.g. the CMMM level it is assessed at)"
+    )
     note: str = ""
 
 

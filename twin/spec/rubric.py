@@ -1,4 +1,8 @@
-"""The tier rubric: criteria over the capability profile, each with its tier, element, weight and source."""
+"""The tier rubric: criteria over the capability profile, each with its tier, element, weight and source.
+
+Each criterion says whether its threshold is published (a source states it) or our reading of a
+qualitative or unpublished condition, so a user can tell the plan's rule from the twin's guess.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from twin.spec.information import FlowName, SystemName
 from twin.spec.investment import Tier
 
 Element = Literal["基本要求", "工厂建设", "生产作业", "生产管理", "运营管理"]
+DeclaredFact = Literal["above_scale", "safety_environment_record", "secure_key_technology", "organisation_talent"]
+ThresholdKind = Literal["published", "our reading"]
 
 
 class Check(Spec):
@@ -27,7 +33,9 @@ class Check(Spec):
     energy_in: list[Literal["none", "metering", "managed"]] | None = None
     material_in: list[Literal["manual", "wms"]] | None = None
     ai_share_min: Float | None = Field(default=None, ge=0, le=1)
-    cmmm_min: Int | None = Field(default=None, ge=1, le=5)
+    cmmm_min: Int | None = Field(default=None, ge=1, le=5, description="declared CMMM level at least")
+    declared: DeclaredFact | None = Field(default=None, description="a fact the model must declare true")
+    finances_sound_years_min: Int | None = Field(default=None, ge=1, description="declared years of sound finances")
     scenarios_min: Int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
@@ -42,11 +50,13 @@ class Check(Spec):
 
 class Criterion(Sourced):
     id: Name
+    source: str = Field(min_length=1, description="where the criterion and its threshold come from")
     tier: Tier
     element: Element
     name_en: str
     name_zh: str
     check: Check
+    threshold: ThresholdKind = Field(description="published: a source states it; 'our reading': our interpretation")
     weight: Float = Field(default=1.0, gt=0)
 
 

@@ -3,12 +3,14 @@
 An indicative self-assessment aid built from public descriptions of the element conditions; it
 is not the official evaluation. Which investments close a gap is computed, not listed by hand:
 each catalogue investment (with any prerequisite it still needs) is applied to the plant and the
-criterion re-checked.
+criterion re-checked; where none closes it alone, the smallest set that does is searched. A fact
+the model must declare (CMMM level, size, finances...) is closed by declaring it, never by buying.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 
 from twin.plan.investments import apply_investments, order_investments
@@ -23,6 +25,19 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
     rubric, _ = load_yaml_as(Rubric, Path(path) if path else data_dir("scenarios") / "tiers.yaml")
     return rubric
 
+
+DECLARED = (
+    "cmmm_level",
+    "above_scale",
+    "finances_sound_years",
+    "safety_environment_record",
+    "secure_key_technology",
+    "organisation_talent",
+    "declared_scenarios",
+)
+"""Profile fields the model declares rather than shows."""
+MAX_COMBINATION = 3
+"""Largest set of investments searched for a gap no single investment closes."""
 
 CHOICES = ("scheduling", "maintenance", "inspection", "energy", "material")
 """Profile attributes a check tests with ``<name>_in: [allowed values]``."""
@@ -46,7 +61,18 @@ def _evaluate(check: Check, p: Profile) -> tuple[bool, str]:
             f"AI in >= {check.ai_share_min:.0%} of implemented scenarios (now {p.ai_share:.0%})",
         )
     if check.cmmm_min is not None:
-        return p.cmmm_level >= check.cmmm_min, f"CMMM level >= {check.cmmm_min} (estimated now {p.cmmm_level})"
+        now = "not declared" if p.cmmm_level is None else f"declared L{p.cmmm_level}"
+        return p.cmmm_level is not None and p.cmmm_level >= check.cmmm_min, f"CMMM level >= {check.cmmm_min} ({now})"
+    if check.finances_sound_years_min is not None:
+        years = p.finances_sound_years
+        now = "not declared" if years is None else f"declared {years}"
+        return years is not None and years >= check.finances_sound_years_min, (
+            f"sound finances >= {check.finances_sound_years_min} years ({now})"
+        )
+    if check.declared is not None:
+        value = getattr(p, check.declared)
+        now = "not declared" if value is None else f"declared {str(value).lower()}"
+        return value is True, f"{check.declared} declared true ({now})"
     if check.scenarios_min is not None:
         return (
             len(p.scenarios) >= check.scenarios_min,
@@ -71,9 +97,16 @@ def describe_gap(check: Check, p: Profile) -> str:
 
 @dataclass
 class Gap:
+    """A failing criterion, what is missing, and what closes it (each with its missing prerequisites).
+
+    ``closed_by`` lists the investments that close the gap alone; when none does, ``combination`` is
+    the smallest set that closes it together (the cheapest such set), else empty.
+    """
+
     criterion: Criterion
     missing: str
     closed_by: list[str]
+    combination: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -86,13 +119,37 @@ class Assessment:
     gaps: list[Gap] = field(default_factory=list)
     next_tier: str | None = None
 
+    criteria: list[Criterion] = field(default_factory=list)
+
     def to_dict(self) -> dict:
         return {
             "model": self.model,
             "tier": self.tier,
+            "next_tier": self.next_tier,
             "scores": self.scores,
+            "criteria": [
+                {
+                    "criterion": c.id,
+                    "tier": c.tier,
+                    "element": c.element,
+                    "name_en": c.name_en,
+                    "name_zh": c.name_zh,
+                    "met": self.passed[c.id],
+                    "now": describe_gap(c.check, self.profile),
+                    "threshold": c.threshold,
+                    "source": c.source,
+                }
+                for c in self.criteria
+            ],
+            "declared": {k: v for k, v in self.profile.to_dict().items() if k in DECLARED},
             "gaps": [
-                {"criterion": g.criterion.id, "tier": g.criterion.tier, "missing": g.missing, "closed_by": g.closed_by}
+                {
+                    "criterion": g.criterion.id,
+                    "tier": g.criterion.tier,
+                    "missing": g.missing,
+                    "closed_by": g.closed_by,
+                    "combination": g.combination,
+                }
                 for g in self.gaps
             ],
         }
@@ -118,6 +175,25 @@ def _scores(rubric: Rubric, passed: dict[str, bool]) -> dict[str, float]:
     return {element: round(got / total, 4) for element, (got, total) in totals.items()}
 
 
+def _with_prerequisites(catalogue: Catalogue, ids: list[str], have: set[str]) -> list[str]:
+    """The investments with the prerequisites they still need, prerequisites first."""
+    out: list[str] = []
+    for i in ids:
+        for p in [*_prerequisite_chain(catalogue, i, have), i]:
+            if p not in out:
+                out.append(p)
+    return out
+
+
+def _profile_after(factory: Factory, catalogue: Catalogue, ids: list[str]) -> Profile | None:
+    """The profile with the investments (and their missing prerequisites); None if they do not fit the plant."""
+    try:
+        todo = _with_prerequisites(catalogue, ids, set(factory.investments))
+        return capability_profile(apply_investments(factory, order_investments(catalogue, todo, factory.investments)))
+    except SpecError:
+        return None
+
+
 def _profiles_after_each_investment(factory: Factory, catalogue: Catalogue) -> dict[str, tuple[Profile, Profile]]:
     """For each investment not yet made: (profile with its missing prerequisites only, profile with it too)."""
     out = {}
@@ -125,13 +201,10 @@ def _profiles_after_each_investment(factory: Factory, catalogue: Catalogue) -> d
         if inv.id in factory.investments:
             continue
         chain = _prerequisite_chain(catalogue, inv.id, set(factory.investments))
-        try:
-            ordered = order_investments(catalogue, [*chain, inv.id], factory.investments)
-            with_it = apply_investments(factory, ordered)
-            before = apply_investments(factory, ordered[:-1]) if chain else factory
-        except SpecError:
-            continue  # does not fit this plant
-        out[inv.id] = (capability_profile(before), capability_profile(with_it))
+        with_it = _profile_after(factory, catalogue, [inv.id])
+        before = _profile_after(factory, catalogue, chain) if chain else capability_profile(factory)
+        if with_it is not None and before is not None:
+            out[inv.id] = (before, with_it)
     return out
 
 
@@ -148,13 +221,44 @@ def _prerequisite_chain(catalogue: Catalogue, inv_id: str, have: set[str]) -> li
     return chain
 
 
+def smallest_combination(
+    factory: Factory,
+    catalogue: Catalogue,
+    check: Check,
+    after: dict[str, tuple[Profile, Profile]],
+) -> list[str]:
+    """The fewest investments that pass ``check`` together (cheapest among equals), or [] up to MAX_COMBINATION.
+
+    Only investments that change what the check reads are combined; each set is applied with its
+    missing prerequisites and the check re-read, so the answer is what the patched model shows.
+    """
+    now = describe_gap(check, capability_profile(factory))
+    movers = [inv for inv, (_, with_it) in after.items() if describe_gap(check, with_it) != now]
+    have = set(factory.investments)
+
+    def capex(ids: tuple[str, ...]) -> float:
+        return sum(catalogue.get(i).capex_cny for i in _with_prerequisites(catalogue, list(ids), have))
+
+    for size in range(2, MAX_COMBINATION + 1):
+        found = []
+        for ids in combinations(movers, size):
+            profile = _profile_after(factory, catalogue, list(ids))
+            if profile is not None and check_passes(check, profile):
+                found.append(ids)
+        if found:
+            return list(min(found, key=capex))
+    return []
+
+
 def assess(factory: Factory, rubric: Rubric, catalogue: Catalogue | None = None) -> Assessment:
     """Tier met today, element scores, and the failing criteria up to the next tier with their closers."""
     profile = capability_profile(factory)
     passed = {c.id: check_passes(c.check, profile) for c in rubric.criteria}
     tier = _met_tier(rubric, passed)
     next_tier = None if tier == "leading" else TIERS[0 if tier == "below_basic" else TIERS.index(tier) + 1]
-    result = Assessment(factory.name, tier, profile, passed, _scores(rubric, passed), next_tier=next_tier)
+    result = Assessment(
+        factory.name, tier, profile, passed, _scores(rubric, passed), next_tier=next_tier, criteria=rubric.criteria
+    )
     if next_tier is None:
         return result
     after = _profiles_after_each_investment(factory, catalogue) if catalogue else {}
@@ -167,5 +271,6 @@ def assess(factory: Factory, rubric: Rubric, catalogue: Catalogue | None = None)
             for inv, (before, with_it) in after.items()
             if check_passes(c.check, with_it) and not check_passes(c.check, before)
         ]
-        result.gaps.append(Gap(c, describe_gap(c.check, profile), closers))
+        combination = smallest_combination(factory, catalogue, c.check, after) if catalogue and not closers else []
+        result.gaps.append(Gap(c, describe_gap(c.check, profile), closers, combination))
     return result

@@ -1,7 +1,10 @@
 """The capability profile of a plant, read off its model (not off its KPIs).
 
 What the tier rubric checks is what the plant *has*: networked machines, systems, how each key
-flow of information travels, how it schedules, maintains, inspects, meters energy and uses AI.
+flow of information travels, how it schedules, maintains, inspects, meters energy and uses AI, and
+the enterprise facts the model declares (CMMM level, size, finances, record, organisation). Of the
+40 typical scenarios, those the twin models are read off the mechanisms (``MODELLED``); the others
+count when the model declares them, or when an AI application implements them.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from twin.spec.factory import Factory
+from twin.spec.scenarios import MODELLED, SCENARIOS
 
 MODES = ("none", "manual", "batch", "realtime")
 KEY_FLOWS = ("orders", "failure_alarm", "repair_call", "quality_feedback", "dispatch_state", "material_call")
@@ -25,9 +29,15 @@ class Profile:
     energy: str
     material: str
     scenarios: tuple[str, ...]
+    declared_scenarios: tuple[str, ...]
     ai_applications: tuple[str, ...]
     ai_share: float
-    cmmm_level: int
+    cmmm_level: int | None
+    above_scale: bool | None
+    finances_sound_years: int | None
+    safety_environment_record: bool | None
+    secure_key_technology: bool | None
+    organisation_talent: bool | None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -41,6 +51,31 @@ def flow_mode(factory: Factory, flow: str) -> str:
     path = info.flows[flow]
     modes = [info.interface(flow, a, b).mode for a, b in zip(path, path[1:], strict=False)]
     return min(modes, key=MODES.index)
+
+
+def _modelled_scenarios(f: Factory, p: dict) -> dict[str, bool]:
+    """Each scenario the twin models, and whether this plant has the mechanism behind it."""
+    systems, modes = p["systems"], p["flow_modes"]
+    setups = [s.setup_min.mean for s in f.stations if s.setup_min is not None]
+    found = {
+        "设备运行监控": p["networked_share"] >= 0.5 and "SCADA" in systems,
+        "数字基础设施建设": p["networked_share"] >= 0.8,
+        "设备维修维护": "EAM" in systems and p["maintenance"] != "reactive",
+        "设备故障诊断与预测": p["maintenance"] == "predictive" and modes["condition_data"] != "none",
+        "生产进度跟踪": "MES" in systems and modes["orders"] == "realtime",
+        "车间智能排产": p["scheduling"] == "aps",
+        "生产动态调度": modes["dispatch_state"] == "realtime" and p["scheduling"] != "manual",
+        "生产计划优化": "ERP" in systems and "APS" in systems,
+        "仓储智能管理": "WMS" in systems,
+        "物料精准配送": p["material"] == "wms",
+        "在线智能检测": p["inspection"] == "inline",
+        "质量精准追溯": "MES" in systems and "QMS" in systems,
+        "质量分析与改进": "QMS" in systems,
+        "能源智能管控": p["energy"] == "managed",
+        "柔性产线快速换产": bool(setups) and max(setups) <= 20,
+    }
+    assert set(found) == set(MODELLED), "profile and twin.spec.scenarios.MODELLED must list the same scenarios"
+    return found
 
 
 def capability_profile(f: Factory) -> Profile:
@@ -64,50 +99,34 @@ def capability_profile(f: Factory) -> Profile:
     else:
         energy = "none"
     material = "wms" if "WMS" in systems and modes["material_call"] == "realtime" else "manual"
-    regime = f.policies.maintenance.regime
-    setups = [s.setup_min.mean for s in f.stations if s.setup_min is not None]
-
-    scenarios = {
-        "设备运行监控": networked >= 0.5 and "SCADA" in systems,
-        "数字基础设施建设": networked >= 0.8,
-        "设备维修维护": "EAM" in systems and regime != "reactive",
-        "设备故障诊断与预测": regime == "predictive",
-        "生产进度跟踪": "MES" in systems and modes["orders"] == "realtime",
-        "车间智能排产": scheduling == "aps",
-        "生产动态调度": modes["dispatch_state"] == "realtime" and scheduling != "manual",
-        "生产计划优化": "ERP" in systems and "APS" in systems,
-        "仓储智能管理": "WMS" in systems,
-        "物料精准配送": material == "wms",
-        "在线智能检测": inspection == "inline",
-        "质量分析与改进": "QMS" in systems,
-        "能源智能管控": energy == "managed",
-        "柔性产线快速换产": bool(setups) and max(setups) <= 20,
-        "工艺动态优化": "工艺动态优化" in (info.ai_applications if info else []),
+    base = {
+        "networked_share": round(networked, 6),
+        "systems": systems,
+        "flow_modes": modes,
+        "scheduling": scheduling,
+        "maintenance": f.policies.maintenance.regime,
+        "inspection": inspection,
+        "energy": energy,
+        "material": material,
     }
-    implemented = tuple(name for name, ok in scenarios.items() if ok)
-    ai = tuple(a for a in (info.ai_applications if info else []) if a in implemented)
-    ai_share = len(ai) / len(implemented) if implemented else 0.0
-    realtime_flows = sum(modes[k] == "realtime" for k in KEY_FLOWS)
-    level = 1
-    if "ERP" in systems and networked >= 0.3:
-        level = 2
-        if "MES" in systems and realtime_flows >= 3:
-            level = 3
-            if (regime == "predictive" or scheduling == "aps") and realtime_flows >= 5:
-                level = 4
-                if ai_share >= 0.6:
-                    level = 5
+    read = {name for name, ok in _modelled_scenarios(f, base).items() if ok}
+    declared = set(f.declared.scenarios)
+    ai_apps = set(info.ai_applications if info else ())
+    # An AI application implements a scenario the twin does not model; one it does model must show in the mechanisms.
+    implemented = read | declared | {a for a in ai_apps if a in SCENARIOS and a not in MODELLED}
+    ordered = tuple(s for s in SCENARIOS if s in implemented)
+    ai = tuple(s for s in ordered if s in ai_apps)
+    d = f.declared
     return Profile(
-        networked_share=round(networked, 6),
-        systems=systems,
-        flow_modes=modes,
-        scheduling=scheduling,
-        maintenance=regime,
-        inspection=inspection,
-        energy=energy,
-        material=material,
-        scenarios=implemented,
+        **base,
+        scenarios=ordered,
+        declared_scenarios=tuple(s for s in SCENARIOS if s in declared),
         ai_applications=ai,
-        ai_share=round(ai_share, 6),
-        cmmm_level=level,
+        ai_share=round(len(ai) / len(ordered), 6) if ordered else 0.0,
+        cmmm_level=d.cmmm_level,
+        above_scale=d.above_scale,
+        finances_sound_years=d.finances_sound_years,
+        safety_environment_record=d.safety_environment_record,
+        secure_key_technology=d.secure_key_technology,
+        organisation_talent=d.organisation_talent,
     )
