@@ -9,6 +9,10 @@ there, without interrupts. Calendar-basis failures (and their warnings and false
 the work clock instead: they strike busy or idle, and an idle machine waits for its part, its crew
 or room downstream and for the next strike at once, so both go through the same repair.
 
+A machine's failure modes compete: each has its own clock (producing time or the work clock), the
+first to strike fails the machine, and its repair renews that mode only. Preventive maintenance
+renews the wear-out modes; a predictive warning renews the mode it foresaw.
+
 Only stops planned in the calendar are ISO 22400 planned down time. A preventive or predictive
 intervention or a false alarm is triggered by a counter or a detector, not by the calendar: it is
 a stop inside planned busy time, kept in its own state (maintenance) so it counts against
