@@ -95,7 +95,8 @@ def test_calendar_stops_stay_planned_down_time_and_maintenance_does_not():
         "planned_downtime": [{"day": 0, "start": "08:00", "minutes": 120}],
     }
     pm = {"regime": "preventive", "preventive": {"every_min": 100.0, "duration_min": 10.0}}
-    f = saturated([{"name": "m"}], [{"station": "m", "time_min": 1.0}], calendar=calendar, policies={"maintenance": pm})
+    worn = {"name": "m", "failures": {"kind": "wear_out", "ttf_min": 100_000.0, "ttr_min": 1.0}}  # PM renews it first
+    f = saturated([worn], [{"station": "m", "time_min": 1.0}], calendar=calendar, policies={"maintenance": pm})
     rows = station_rows(f, [7 * 1440.0])[-1]
     # 7 x 12 h on shift less the 2 h planned stop; one 10-min PM per 100 producing minutes.
     assert rows[0, STATION["planned_down"]] == pytest.approx(120)

@@ -102,23 +102,27 @@ def test_a_plant_meeting_every_criterion_is_leading_with_no_gap():
 
 # What each step up adds, and the KPIs its mechanisms must move (sign: +1 up, -1 down).
 STEP_EFFECTS = {
-    # orders reach the floor within the hour (MES, ERP-MES); SMED; SPC corrects drifts; andon/EAM.
-    # Availability and OEE are not among them: the PM programme's stops now count against them (issue 7,
-    # item 4) and, renewing near-exponential CNC failures at every station, cost about what andon and
-    # SMED give back (+0.2 OEE points, CI spans 0). PM only where a wear-out mode exists is issue 9.
+    # orders reach the floor within the hour (MES, ERP-MES); SMED; SPC corrects drifts; MDC alarms,
+    # andon and EAM shorten breakdowns and PM renews the wear-out modes of the CNCs and grinders (issue
+    # 9). Availability and OEE are not among them: at demand-bound stations the time freed turns into
+    # starved time, not output.
     "precision_machining_advanced": {
         "lead_time_min": -1,
         "scrap_rate": -1,
         "first_pass_yield": +1,
         "milling.setup_share": -1,
+        "milling.down_share": -1,
+        "grinding.down_share": -1,
     },
-    # APS with CONWIP; predictive maintenance; EMS switch-off; robot loading frees machinists
+    # APS with CONWIP; predictive maintenance; EMS switch-off; robot loading frees machinists. Not
+    # milling.down_share: PdM now acts only on what the advanced plant's PM leaves (wear-out failures
+    # before the PM is due, the tenth of sudden stops condition data shows), about -15 % of a 2 % down
+    # share, below what 8 replications of one window resolve (issue 9).
     "precision_machining_excellent": {
         "wip": -1,
         "energy_kwh_per_unit": -1,
         "unit_cost_cny": -1,
         "labour_productivity": +1,
-        "milling.down_share": -1,
     },
     # AI process control; set-up-aware sequencing everywhere; 5-min switch-off; better detectors (their
     # availability gain, fewer breakdowns against a few more maintenance stops now inside planned busy
@@ -156,8 +160,10 @@ def test_leading_plant_beats_basic_plant_on_every_headline_kpi(tier_runs):
         "energy_kwh_per_unit": -1,
         "unit_cost_cny": -1,
         "labour_productivity": +1,
-        "throughput_per_h": +1,
-    }  # not availability: the maintenance programmes' stops eat most of what they save (issue 9)
+    }
+    # Not availability: at demand-bound stations freed time turns into starved time. Not throughput: the
+    # plant is demand-bound, so it rises only by the scrap saved (~1.4 %), while WIP swings at the window's
+    # ends give a paired CI of about ±2 % in 8 replications (seed 12 fails on the issue-8 code too).
     for kpi, sign in better.items():
         diff = tier_runs.delta(kpi, len(PRESETS) - 1, base=0)
         assert (diff.lo if sign > 0 else -diff.hi) > 0, f"{kpi}: {diff}"

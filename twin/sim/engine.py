@@ -18,7 +18,7 @@ from twin.sim.buffer import Buffer
 from twin.sim.calendar import WorkCalendar
 from twin.sim.guard import RunGuard
 from twin.sim.information import InfoNetwork
-from twin.sim.machine import CALENDAR, N_STATES, NO_FAILURES, OPERATING, Machine
+from twin.sim.machine import N_STATES, Machine, Mode
 from twin.sim.operators import OperatorPool
 from twin.sim.parts import Route, RouteStep
 from twin.sim.plant import Plant
@@ -188,8 +188,6 @@ class Simulation:
             self.stations.append(runtime)
             has_quality = q.scrap > 0 or q.rework > 0 or drift is not None
             quality_draw = uniform_sampler(streams(f"quality/{st.name}")) if has_quality else None
-            f = st.failures
-            mode = NO_FAILURES if f is None else OPERATING if f.basis == "operating" else CALENDAR
             group = []
             for m in range(st.machines):
                 own = runtime
@@ -205,13 +203,10 @@ class Simulation:
                         own,
                         self.calendar,
                         self.plant,
-                        fail_mode=mode,
-                        ttf=f.ttf_min.sampler(streams(f"failure/{st.name}/{m}")) if f else None,
-                        ttr=f.ttr_min.sampler(streams(f"repair/{st.name}/{m}")) if f else None,
+                        modes=self._modes(st, streams, m),
                         quality_draw=quality_draw,
                         drift_gap=drift.mtbd_min.sampler(streams(f"drift/{st.name}/{m}")) if drift else None,
                         uniform=uniform_sampler(streams(f"maintenance/{st.name}/{m}")),
-                        mttf=f.ttf_min.mean if f else float("inf"),
                     )
                 )
             self.machines.append(group)
@@ -250,6 +245,25 @@ class Simulation:
             drift.detect_min.sampler(streams(f"drift/{st.name}/{m}/detect"))
         )
 
+    def _modes(self, st: Station, streams: Streams, m: int) -> list[Mode]:
+        """The failure modes of machine ``m``, each on its own streams (the first on the single-mode streams)."""
+        spec = self.factory.policies.maintenance
+        recall = spec.predictive.recall if spec.regime == "predictive" and spec.predictive else 0.0
+        out = []
+        for i, f in enumerate(st.failures or []):
+            key = f"{st.name}/{m}" if i == 0 else f"{st.name}/{m}/{f.name}"
+            out.append(
+                Mode(
+                    calendar=f.basis == "calendar",
+                    ttf=f.ttf_min.sampler(streams(f"failure/{key}")),
+                    ttr=f.ttr_min.sampler(streams(f"repair/{key}")),
+                    wear=f.kind == "wear_out",
+                    recall=recall * f.seen,
+                    mean=f.ttf_min.mean,
+                )
+            )
+        return out
+
     def _maintenance(self, streams: Streams, machine: str) -> Maintenance:
         """How a breakdown of ``machine`` (``station/index``) is noticed, called and repaired, on its own streams.
 
@@ -257,7 +271,7 @@ class Simulation:
         intervention and message times as they were.
         """
         spec = self.factory.policies.maintenance
-        pm = spec.preventive if spec.regime == "preventive" else None
+        pm = spec.preventive if spec.regime != "reactive" else None  # PdM keeps a PM plan it is given
         pdm = spec.predictive if spec.regime == "predictive" else None
         key = f"maintenance/{machine}"
         return Maintenance(

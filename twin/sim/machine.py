@@ -9,6 +9,10 @@ there, without interrupts. Calendar-basis failures (and their warnings and false
 the work clock instead: they strike busy or idle, and an idle machine waits for its part, its crew
 or room downstream and for the next strike at once, so both go through the same repair.
 
+A machine's failure modes compete: each has its own clock (producing time or the work clock), the
+first to strike fails the machine, and its repair renews that mode only. Preventive maintenance
+renews the wear-out modes; a predictive warning renews the mode it foresaw.
+
 Only stops planned in the calendar are ISO 22400 planned down time. A preventive or predictive
 intervention or a false alarm is triggered by a counter or a detector, not by the calendar: it is
 a stop inside planned busy time, kept in its own state (maintenance) so it counts against
@@ -18,7 +22,8 @@ availability and is reported apart from breakdowns.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import simpy
@@ -51,6 +56,33 @@ IDLE = (False, False, False, True, True, True, False, False, False)
 NO_FAILURES, OPERATING, CALENDAR = 0, 1, 2
 FAIL, PREVENTIVE, PREDICTED, FALSE_ALARM, DRIFT = range(5)
 INF = float("inf")
+PM_RETRY = 30.0
+"""Producing minutes a due preventive stop waits when no crew is free (assumed: PM is planned work, so
+the machine keeps running instead of standing in the queue behind breakdowns)."""
+
+
+@dataclass(slots=True)
+class Mode:
+    """One failure mode of one machine: its clock and what maintenance can do about it.
+
+    ``calendar`` modes age on the work clock: ``at`` is the work-clock reading of the failure.
+    Operating modes age on producing time only: the machine keeps ``ttf_left``, the producing minutes
+    to the nearest operating-mode event, and each mode its ``slack`` beyond it (both shrink together
+    while producing, so one subtraction advances them all). ``warn`` is how early the detector
+    announces this life's failure (0: unannounced).
+    """
+
+    calendar: bool
+    ttf: Sampler
+    ttr: Sampler
+    wear: bool
+    """Renewed by preventive maintenance (a wear-out mode)."""
+    recall: float
+    """Share of its failures the predictive-maintenance detector announces."""
+    mean: float
+    at: float = INF
+    slack: float = 0.0
+    warn: float = 0.0
 
 
 class Machine:
@@ -63,21 +95,20 @@ class Machine:
         calendar: WorkCalendar | None,
         plant: Plant,
         *,
-        fail_mode: int,
-        ttf: Sampler | None,
-        ttr: Sampler | None,
+        modes: list[Mode],
         quality_draw: Sampler | None,
         drift_gap: Sampler | None,
         uniform: Sampler,
-        mttf: float = INF,
     ):
         self.env = env
         self.st = station
         self.buffer = station.buffer
         self.cal = calendar
         self.plant = plant
-        self.fail_mode = fail_mode
-        self.ttf, self.ttr = ttf, ttr
+        self.modes = modes
+        self.op_modes = [mode for mode in modes if not mode.calendar]
+        self.cal_modes = [mode for mode in modes if mode.calendar]
+        self.fail_mode = CALENDAR if self.cal_modes else OPERATING if modes else NO_FAILURES
         self.quality_draw = quality_draw
         self.scrap = station.scrap
         self.scrap_or_rework = station.scrap + station.rework
@@ -97,15 +128,16 @@ class Machine:
         self.active_run = self.active_time = 0.0
         self.active_periods = 0
         self.kwh = self.cny = self.standby = self.idle_run = 0.0
-        self.warn_margin = 0.0
-        self.ttf_left = self.fail_clock = self.fa_left = self.fa_clock = INF
+        self.ttf_left = self.cal_next = self.fa_left = self.fa_clock = INF
+        self.op_next: Mode | None = None
+        self.cal_due: Mode | None = None
         self.due_at, self.due_event = INF, env.event()
-        self.pm_left = m.pm_every if m.pm_every else INF
+        self.wears = any(mode.wear for mode in modes)
+        self.pm_left = m.pm_every if m.pm_every and self.wears else INF
         self.fa_rate = 0.0
-        if fail_mode != NO_FAILURES:
-            self._new_life()
-            if m.recall > 0 and m.precision < 1:
-                self.fa_rate = m.recall / mttf * (1 - m.precision) / m.precision
+        self._renew(modes)
+        if m.precision < 1:
+            self.fa_rate = sum(mode.recall / mode.mean for mode in modes) * (1 - m.precision) / m.precision
         self._next_false_alarm()
         self.drift_left = drift_gap() if drift_gap else INF
         self.simple = self.fail_mode != CALENDAR and calendar is None and not (m.pm_every or m.recall or drift_gap)
@@ -295,7 +327,7 @@ class Machine:
             withdrawn = cancel is not None and not first.triggered
             if withdrawn:
                 cancel(first)
-            yield from self._fall_due(self._due()[1])
+            yield from self._fall_due(*self._due()[1:])
             if withdrawn:
                 return None
             self.set_state(state)
@@ -306,12 +338,13 @@ class Machine:
     def _work_clock(self, t: float) -> float:
         return t if self.cal is None else self.cal.work_clock(t)
 
-    def _due(self) -> tuple[float, int]:
-        """Work-clock reading and kind of the next calendar-basis event: a failure, its warning or a false alarm."""
-        at, kind = self.fail_clock - self.warn_margin, PREDICTED if self.warn_margin > 0 else FAIL
+    def _due(self) -> tuple[float, int, Mode | None]:
+        """Work-clock reading, kind and mode of the next calendar-basis event: a failure, its warning, a false alarm."""
+        mode = self.cal_due
+        at, kind = self.cal_next, PREDICTED if mode is not None and mode.warn > 0 else FAIL
         if self.fa_clock < at:
-            at, kind = self.fa_clock, FALSE_ALARM
-        return at, kind
+            at, kind, mode = self.fa_clock, FALSE_ALARM, None
+        return at, kind, mode
 
     def _due_event(self) -> simpy.Event:
         """A timeout at the next calendar-basis event, made once per event and shared by the waits before it."""
@@ -322,24 +355,25 @@ class Machine:
             self.due_at, self.due_event = at, self.env.timeout(max(0.0, t - now))
         return self.due_event
 
-    def _next_event(self, state: int, now: float) -> tuple[float, int]:
-        """Producing (or working) minutes until the next breakdown, intervention or drift."""
-        left, kind = INF, FAIL
+    def _next_event(self, state: int, now: float) -> tuple[float, int, Mode | None]:
+        """Producing (or working) minutes until the next breakdown, intervention or drift, and the mode it concerns."""
+        left, kind, mode = INF, FAIL, None
         if state == PRODUCING:
-            if self.fail_mode == OPERATING:
-                left, kind = self.ttf_left - self.warn_margin, PREDICTED if self.warn_margin > 0 else FAIL
+            mode = self.op_next
+            if mode is not None:
+                left, kind = self.ttf_left, PREDICTED if mode.warn > 0 else FAIL
             if self.pm_left < left:
-                left, kind = self.pm_left, PREVENTIVE
+                left, kind, mode = self.pm_left, PREVENTIVE, None
             if self.fa_left < left:
-                left, kind = self.fa_left, FALSE_ALARM
+                left, kind, mode = self.fa_left, FALSE_ALARM, None
             if self.drift_left < left:
-                left, kind = self.drift_left, DRIFT
+                left, kind, mode = self.drift_left, DRIFT, None
         if self.fail_mode == CALENDAR:
-            at, due = self._due()
+            at, due, which = self._due()
             c = at - self._work_clock(now)
             if c < left:
-                left, kind = c, due
-        return left, kind
+                left, kind, mode = c, due, which
+        return left, kind, mode
 
     def _produce(self, state: int, x: float) -> None:
         if state == PRODUCING:
@@ -356,7 +390,7 @@ class Machine:
             self.seg_t0 = INF
         while True:
             now = env.now
-            left, kind = self._next_event(state, now)
+            left, kind, mode = self._next_event(state, now)
             if d <= left or left > 0:
                 x = d if d <= left else left
                 self._produce(state, x)
@@ -373,24 +407,43 @@ class Machine:
             if kind == DRIFT:
                 self._start_drift()
             else:
-                yield from self._fall_due(kind)
+                yield from self._fall_due(kind, mode)
 
     # --- maintenance ---------------------------------------------------------------------------
-    def _new_life(self) -> None:
-        """After a repair or an intervention: a fresh time to failure, maybe announced early."""
+    def _renew(self, renewed: Iterable[Mode]) -> None:
+        """After a repair or an intervention: fresh times to failure for ``renewed``, maybe announced early."""
         m = self.maint
-        if self.fail_mode == NO_FAILURES:
-            return
-        life = self.ttf()
-        if self.fail_mode == OPERATING:
-            self.ttf_left = life
-        else:
-            self.fail_clock = self._work_clock(self.env.now) + life
-        self.warn_margin = 0.0
-        if m.recall > 0 and self.uniform() < m.recall:
-            now = self.env.now
-            delay = (m.condition(now) - now) if m.condition else 0.0
-            self.warn_margin = max(0.0, m.lead - delay)
+        now = self.env.now
+        events = [self.ttf_left + mode.slack for mode in self.op_modes]
+        for mode in renewed:
+            life = mode.ttf()
+            mode.warn = 0.0
+            if mode.recall > 0 and self.uniform() < mode.recall:
+                delay = (m.condition(now) - now) if m.condition else 0.0
+                mode.warn = max(0.0, m.lead - delay)
+            if mode.calendar:
+                mode.at = self._work_clock(now) + life
+            else:
+                events[self.op_modes.index(mode)] = life - mode.warn
+        if self.op_modes:
+            self.ttf_left = min(events)
+            for mode, event in zip(self.op_modes, events, strict=True):
+                mode.slack = event - self.ttf_left
+            self.op_next = next(mode for mode in self.op_modes if mode.slack == 0)
+        self._next_calendar()
+
+    def _next_calendar(self) -> None:
+        if self.cal_modes:
+            self.cal_due = min(self.cal_modes, key=lambda mode: mode.at - mode.warn)
+            self.cal_next = self.cal_due.at - self.cal_due.warn
+
+    def _stopped(self, since: float) -> None:
+        """Calendar-basis modes do not age while the machine is stopped for repair or maintenance."""
+        if self.cal_modes:
+            stopped = self._work_clock(self.env.now) - since
+            for mode in self.cal_modes:
+                mode.at += stopped
+            self._next_calendar()
 
     def _next_false_alarm(self) -> None:
         """The next false alarm, on the clock the failures run on (producing time or work clock)."""
@@ -400,11 +453,11 @@ class Machine:
         else:
             self.fa_left = gap
 
-    def _fall_due(self, kind: int) -> Generator[simpy.Event, object, None]:
+    def _fall_due(self, kind: int, mode: Mode | None) -> Generator[simpy.Event, object, None]:
         if kind == FAIL:
-            yield from self._repair()
+            yield from self._repair(mode)
         else:
-            yield from self._intervene(kind)
+            yield from self._intervene(kind, mode)
 
     def _hands_on(self, duration: Sampler) -> Generator[simpy.Event, object, None]:
         """A crew taken, its travel and its work; billed as maintenance hours from when the crew is free."""
@@ -422,12 +475,13 @@ class Machine:
         if m.crews is not None:
             m.crews.release(1)
 
-    def _repair(self) -> Generator[simpy.Event, object, None]:
-        """Breakdown: noticed (alarm or walk-by), crew called, crew comes, repair."""
+    def _repair(self, mode: Mode) -> Generator[simpy.Event, object, None]:
+        """Breakdown of ``mode``: noticed (alarm or walk-by), crew called, crew comes, repair; renews that mode only."""
         m = self.maint
         self.set_state(DOWN)
         self.failures += 1
         now = self.env.now
+        since = self._work_clock(now)
         known = now
         if self.st.networked and m.alarm is not None:
             known = m.alarm(now)
@@ -437,22 +491,30 @@ class Machine:
             known = m.call(known)
         if known > now:
             yield self.env.timeout(known - now)
-        yield from self._hands_on(self.ttr)
-        self._new_life()
-        if m.pm_every:
+        yield from self._hands_on(mode.ttr)
+        self._stopped(since)
+        self._renew((mode,))
+        if mode.wear and m.pm_every:
             self.pm_left = m.pm_every
 
-    def _intervene(self, kind: int) -> Generator[simpy.Event, object, None]:
-        """A maintenance stop inside planned busy time: preventive, predicted or a false alarm."""
+    def _intervene(self, kind: int, mode: Mode | None) -> Generator[simpy.Event, object, None]:
+        """A maintenance stop inside planned busy time: preventive (renews the wear-out modes), predicted
+        (renews the mode foreseen) or a false alarm (renews nothing)."""
         m = self.maint
+        if kind == PREVENTIVE and m.crews is not None and (m.crews.free < 1 or m.crews.waiting):
+            self.pm_left = PM_RETRY
+            return
         self.set_state(MAINTENANCE)
         self.interventions += 1
+        since = self._work_clock(self.env.now)
         yield from self._hands_on(m.pm_duration if kind == PREVENTIVE else m.pdm_duration)
+        self._stopped(since)
         if kind == FALSE_ALARM:
             self._next_false_alarm()
             return
-        self._new_life()
-        if m.pm_every:
+        renewed = [x for x in self.modes if x.wear] if kind == PREVENTIVE else [mode]
+        self._renew(renewed)
+        if m.pm_every and any(x.wear for x in renewed):
             self.pm_left = m.pm_every
 
     # --- quality drift -------------------------------------------------------------------------

@@ -14,8 +14,10 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BeforeValidator,
+    Discriminator,
     Field,
     PrivateAttr,
+    Tag,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -108,16 +110,62 @@ class Calendar(Sourced):
         return self
 
 
-class Failures(Sourced):
-    """Breakdowns of each machine of a station.
+class FailureMode(Sourced):
+    """One way the machines of a station break down; a station's modes compete (the first to strike fails it).
 
     ``basis: operating`` counts time to failure on producing time only (wear from cutting);
-    ``basis: calendar`` counts it on all on-shift time, busy or idle.
+    ``basis: calendar`` counts it on all on-shift time, busy or idle. ``kind`` says what maintenance can
+    do about the mode: a ``wear_out`` mode (a Weibull time to failure with shape above 1: bearings, ways,
+    heating elements) is renewed by preventive maintenance and shows in condition data before it
+    strikes; a ``random`` mode (control faults, crashes, jams) is not renewed by PM and mostly strikes
+    without warning. A repair renews the mode that failed; the other modes keep their age.
     """
 
+    name: Name = "breakdown"
+    kind: Literal["wear_out", "random"] = Field(
+        default="wear_out", description="wear_out: preventive maintenance renews it; random: it does not"
+    )
     basis: Literal["operating", "calendar"] = "operating"
     ttf_min: Distribution = Field(description="time to failure, minutes")
     ttr_min: Distribution = Field(description="time to repair, minutes (incl. waiting for repair)")
+    detectable: Float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="share of its failures condition data shows ahead; default 1 for wear_out, 0 for random",
+    )
+
+    @property
+    def seen(self) -> float:
+        """Share of this mode's failures a perfect detector would announce."""
+        if self.detectable is not None:
+            return self.detectable
+        return 1.0 if self.kind == "wear_out" else 0.0
+
+
+Failures = FailureMode
+"""The single-mode form of ``failures:`` (a mapping instead of a list): one wear-out mode."""
+
+
+def _one_or_many(value: object) -> str:
+    return "failures[list]" if isinstance(value, list) else "failures[one]"
+
+
+def _as_list(value: FailureMode | list[FailureMode]) -> list[FailureMode]:
+    modes = value if isinstance(value, list) else [value]
+    names = [m.name for m in modes]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"failure mode names must differ; {', '.join(twice)} used twice")
+    return modes
+
+
+FailureModes = Annotated[
+    Annotated[FailureMode, Tag("failures[one]")] | Annotated[list[FailureMode], Tag("failures[list]")],
+    Discriminator(_one_or_many),
+    AfterValidator(_as_list),
+]
+"""One mode (the old mapping form, kept so older models load) or a list of competing modes."""
 
 
 class Drift(Sourced):
@@ -200,7 +248,7 @@ class Station(Sourced):
     setup_matrix: dict[Name, dict[Name, Distribution]] = Field(
         default_factory=dict, description="sequence-dependent setup: from product -> to product"
     )
-    failures: Failures | None = None
+    failures: FailureModes | None = Field(default=None, description="failure modes (one mapping or a list)")
     quality: Quality = Quality()
     operators: Int = Field(default=0, ge=0, le=20, description="operators needed per running machine")
     power_kw: Power = Power()
@@ -278,7 +326,12 @@ class Release(Spec):
 
 
 class Preventive(Sourced):
-    """Time-based preventive maintenance on producing time; leaves the machine as good as new."""
+    """Age-based preventive maintenance on producing time: renews every wear-out failure mode.
+
+    The count restarts at each intervention and whenever a wear-out mode is renewed otherwise (its
+    repair, its predicted intervention). Random modes keep their age, and a station without a
+    wear-out mode gets no preventive stops at all.
+    """
 
     every_min: Float = Field(gt=0, description="producing minutes between interventions")
     duration_min: Distribution
@@ -287,9 +340,11 @@ class Preventive(Sourced):
 class Predictive(Sourced):
     """Condition-based / predictive maintenance: a failure detector with given quality.
 
-    A share ``recall`` of failures is announced ``lead_min`` of producing time ahead; if the
-    warning arrives in time (through the ``condition_data`` flow) the failure becomes a planned
-    intervention of ``duration_min``. False alarms (``precision`` < 1) cause needless interventions.
+    A share ``recall`` of the failures condition data can show is announced ``lead_min`` ahead: of
+    each failure mode, ``recall`` x its ``detectable`` share (wear-out modes by default all, random
+    modes none). If the warning arrives in time (through the ``condition_data`` flow) the failure
+    becomes a planned intervention of ``duration_min`` that renews the mode it foresaw. False alarms
+    (``precision`` < 1) cause needless interventions.
     """
 
     recall: Float = Field(ge=0, le=1)
@@ -299,6 +354,9 @@ class Predictive(Sourced):
 
 
 class Maintenance(Sourced):
+    """The maintenance regime. ``predictive`` keeps a ``preventive:`` plan if one is given (condition
+    monitoring on top of PM: a foreseen wear-out failure is renewed early and restarts the PM count)."""
+
     regime: Literal["reactive", "preventive", "predictive"] = "reactive"
     crews: Int | None = Field(default=None, ge=1, le=MAX_PEOPLE, description="repair crews; null = one always at hand")
     travel_min: Distribution | None = Field(default=None, description="crew's way to the machine")
