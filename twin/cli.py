@@ -261,12 +261,19 @@ def investments() -> None:
             f"{inv.tier}\n{TIER_ZH[inv.tier]}",
             f"{inv.capex_cny:,.0f}",
             f"{inv.opex_cny_per_year:,.0f}",
+            _headcount(inv.headcount_delta),
         )
         for inv in load_catalogue().investments
     ]
-    headers = ("id", "name 名称", "tier 梯度", "capex 投资", "opex/yr 年运维")
+    headers = ("id", "name 名称", "tier 梯度", "capex 投资", "opex/yr 年运维", "people/shift 人员")
     out = _out()
     out.print(_grid("Investment catalogue 投资目录 (CNY)", headers, rows, out.width, numeric={3, 4}))
+
+
+def _headcount(delta: dict[str, int | list[int]]) -> str:
+    """``machinists -2`` or ``logistics -1/0``: the change per pool, one number or one per shift."""
+    show = lambda d: "/".join(f"{x:+d}" for x in d) if isinstance(d, list) else f"{d:+d}"  # noqa: E731
+    return "\n".join(f"{pool} {show(d)}" for pool, d in delta.items()) or "—"
 
 
 @app.command("assess")
