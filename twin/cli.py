@@ -256,16 +256,16 @@ def investments() -> None:
                     inv.name_en,
                     inv.name_zh,
                     *([f"needs 前置: {', '.join(inv.prerequisites)}"] if inv.prerequisites else []),
+                    *([f"people/shift 人员: {_headcount(inv.headcount_delta)}"] if inv.headcount_delta else []),
                 ]
             ),
             f"{inv.tier}\n{TIER_ZH[inv.tier]}",
             f"{inv.capex_cny:,.0f}",
             f"{inv.opex_cny_per_year:,.0f}",
-            _headcount(inv.headcount_delta),
         )
         for inv in load_catalogue().investments
     ]
-    headers = ("id", "name 名称", "tier 梯度", "capex 投资", "opex/yr 年运维", "people/shift 人员")
+    headers = ("id", "name 名称", "tier 梯度", "capex 投资", "opex/yr 年运维")
     out = _out()
     out.print(_grid("Investment catalogue 投资目录 (CNY)", headers, rows, out.width, numeric={3, 4}))
 
@@ -273,7 +273,7 @@ def investments() -> None:
 def _headcount(delta: dict[str, int | list[int]]) -> str:
     """``machinists -2`` or ``logistics -1/0``: the change per pool, one number or one per shift."""
     show = lambda d: "/".join(f"{x:+d}" for x in d) if isinstance(d, list) else f"{d:+d}"  # noqa: E731
-    return "\n".join(f"{pool} {show(d)}" for pool, d in delta.items()) or "—"
+    return ", ".join(f"{pool} {show(d)}" for pool, d in delta.items())
 
 
 @app.command("assess")

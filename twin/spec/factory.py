@@ -264,17 +264,23 @@ class OperatorPool(Sourced):
     kind: Literal["direct", "indirect"] = "direct"
     count: Int | None = Field(default=None, ge=0, le=MAX_PEOPLE, description="operators present in every shift")
     count_per_shift: list[Annotated[Int, Field(ge=0, le=MAX_PEOPLE)]] | None = None
-    stations: list[Name] = []
+    stations: list[Name] = Field(default_factory=list, validate_default=True)
 
     @model_validator(mode="after")
     def _one_count(self) -> OperatorPool:
         if (self.count is None) == (self.count_per_shift is None):
             raise ValueError("give exactly one of count or count_per_shift")
-        if self.kind == "direct" and not self.stations:
-            raise ValueError("a direct pool runs at least one station (an indirect pool none)")
-        if self.kind == "indirect" and self.stations:
-            raise ValueError("an indirect pool runs no station: make it kind: direct")
         return self
+
+    @field_validator("stations")
+    @classmethod
+    def _direct_pools_run_stations(cls, stations: list[str], info: ValidationInfo) -> list[str]:
+        kind = info.data.get("kind", "direct")
+        if kind == "direct" and not stations:
+            raise ValueError("at least 1 item (a direct pool runs stations; kind: indirect for one that runs none)")
+        if kind == "indirect" and stations:
+            raise ValueError("no stations for an indirect pool (kind: direct for one that runs stations)")
+        return stations
 
 
 class Release(Spec):
