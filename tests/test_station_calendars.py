@@ -39,11 +39,14 @@ def test_three_shift_furnace_on_a_two_shift_plant_works_through_the_night():
     assert abs(paid_per_h - 1.0) < 1e-6  # the furnace crew is paid for the furnace's three shifts
 
 
-def _one_station(minutes: float, breaks: tuple[tuple[str, float], ...], **station: object) -> object:
+def _one_station(
+    minutes: float, breaks: tuple[tuple[str, float], ...], energy: dict | None = None, **station
+) -> object:
     return saturated(
         [{"name": "m", **station}],
         [{"station": "m", "time_min": _fixed(minutes)}],
         calendar=_shifts("08:00", breaks=breaks),
+        **({"energy": energy} if energy else {}),
     )
 
 
@@ -115,3 +118,13 @@ def test_headcount_delta_changes_paid_hours_and_labour_productivity_by_the_peopl
         assert abs(r.kpis["throughput_per_h"].mean / r.kpis["labour_productivity"].mean - heads) < 1e-6
     ratio = after_r.kpis["labour_productivity"].mean / before_r.kpis["labour_productivity"].mean
     assert abs(ratio - 3.0 / (5 / 3)) < 1e-6  # same output (common random numbers), fewer paid hours
+
+
+def test_a_cycle_running_past_the_shift_end_draws_and_pays_busy_power_to_its_end():
+    # 08:00-13:00 and 13:00-18:00 at 10 kW: 50 kWh a unit, the two hours after 16:00 included,
+    # priced on the time-of-use curve like any busy minute (one flat period here: 1 CNY/kWh).
+    tariff = {"tariff": [{"start": "00:00", "price_cny_per_kwh": 1.0}]}
+    f = _one_station(300, (), tariff, non_interruptible=True, power_kw={"busy": 10.0})
+    r = simulate(f, days=10, reps=2, warmup=2 * DAY)
+    assert abs(r.kpis["energy_kwh_per_unit"].mean - 50.0) < 1e-6
+    assert abs(r.kpis["unit_cost_cny"].mean - 50.0) < 1e-6
