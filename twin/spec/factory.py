@@ -431,9 +431,11 @@ class Factory(Sourced):
     def pool_calendar(self, pool: OperatorPool) -> Calendar | None:
         """The shifts a pool works and is paid for: its stations' own calendar when they all share one
         (the furnace crew works the furnace's three shifts), else the plant's."""
-        own = {id(s.calendar): s.calendar for s in self.stations if s.name in pool.stations}
-        if len(own) == 1:
-            cal = next(iter(own.values()))
-            if cal is not None:
-                return cal
+        own = {
+            s.calendar.model_dump_json() if s.calendar else None: s.calendar
+            for s in self.stations
+            if s.name in pool.stations
+        }
+        if len(own) == 1 and None not in own:
+            return next(iter(own.values()))
         return self.calendar
