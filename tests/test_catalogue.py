@@ -52,7 +52,8 @@ def test_the_per_machine_part_of_a_cost_triples_with_three_times_the_machines(in
 
 def test_per_user_and_per_shift_parts_follow_heads_and_shifts():
     cost = Cost(fixed_cny=1000, per_user_cny=100, per_shift_cny=10)
-    heads = 9 + 8 + 2 * (2 + 1 + 3 + 5)  # machinists per shift + the other pools in both shifts
+    # machinists per shift + the other direct pools in both shifts + logistics and planning per shift
+    heads = 9 + 8 + 2 * (2 + 1 + 3 + 5) + (3 + 2) + (2 + 1)
     assert cost.for_plant(BASE) == pytest.approx(1000 + 100 * heads + 10 * 2)
     assert cost.for_plant(scaled(BASE, heads=3)) == pytest.approx(1000 + 300 * heads + 10 * 2)
 

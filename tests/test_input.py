@@ -240,7 +240,7 @@ def test_true_or_false_is_not_a_number(workdir, old, new, path):
             "products:\n",
             "operators:\n  - {name: crew, count: 1, stations: []}\nproducts:\n",
             "operators[0].stations",
-            "at least 1 item",
+            "at least 1 item (a direct pool runs stations; kind: indirect for one that runs none)",
         ),
         ("buffer: 3", "buffer: three", "stations[0].buffer", "a whole number"),
         ("buffer: 3", "buffer: 3\n    networked: maybe", "stations[0].networked", "true or false"),

@@ -63,6 +63,12 @@ def _mean_setup(f, station):
     return f.station(station).setup_min.mean
 
 
+def _heads(f, pool):
+    """People of ``pool`` over all shifts."""
+    p = next(p for p in f.operators if p.name == pool)
+    return sum(p.count_per_shift) if p.count_per_shift is not None else p.count * len(f.calendar.shifts)
+
+
 # Each investment moves the mechanism it names (read off the patched model).
 MECHANISMS = {
     "mdc_all": lambda b, a: capability_profile(a).networked_share == 1 > capability_profile(b).networked_share,
@@ -79,13 +85,26 @@ MECHANISMS = {
     "ems_metering": lambda b, a: "EMS" in a.information.systems,
     "agv_delivery": lambda b, a: (
         a.station("milling").material.delivery_min.mean < b.station("milling").material.delivery_min.mean
+        and _heads(a, "logistics") < _heads(b, "logistics")
     ),
-    "auto_inspection": lambda b, a: a.station("inspection").operators == 0,
+    "packer_added": lambda b, a: (
+        a.station("packing").machines == b.station("packing").machines + 1
+        and _heads(a, "assemblers") > _heads(b, "assemblers")
+    ),
+    "grinding_setup_reduction": lambda b, a: _mean_setup(a, "grinding") < 0.7 * _mean_setup(b, "grinding"),
+    "third_shift": lambda b, a: len(a.calendar.shifts) == len(b.calendar.shifts) + 1,
+    "auto_inspection": lambda b, a: (
+        a.station("inspection").operators == 0 and _heads(a, "inspectors") < _heads(b, "inspectors")
+    ),
     "aps": lambda b, a: a.policies.release.policy == "conwip",
     "pdm": lambda b, a: a.policies.maintenance.regime == "predictive",
     "ems_switch_off": lambda b, a: a.energy.switch_off_after_min == 15,
     "ai_vision": lambda b, a: len(a.information.ai_applications) > len(b.information.ai_applications),
-    "robot_loading": lambda b, a: a.station("milling").operators == 0,
+    "robot_loading": lambda b, a: (
+        a.station("milling").operators == 0
+        and a.station("milling").runs_through_breaks
+        and _heads(a, "machinists") < _heads(b, "machinists")
+    ),
     "ai_pdm": lambda b, a: a.policies.maintenance.predictive.recall > b.policies.maintenance.predictive.recall,
     "ai_scheduling": lambda b, a: a.policies.dispatch == "setup_avoiding",
     "ai_energy": lambda b, a: a.energy.switch_off_after_min == 5,

@@ -287,6 +287,11 @@ def investments(plant: PlantOpt = None, as_json: JsonOpt = False) -> None:
                     f.investment.name_en,
                     f.investment.name_zh,
                     *([f"needs 前置: {', '.join(f.investment.prerequisites)}"] if f.investment.prerequisites else []),
+                    *(
+                        [f"people/shift 人员: {_headcount(f.investment.headcount_delta)}"]
+                        if f.investment.headcount_delta
+                        else []
+                    ),
                 ]
             ),
             f"{f.investment.tier}\n{TIER_ZH[f.investment.tier]}",
@@ -335,6 +340,12 @@ def _closers(gap: Gap) -> str:
     if "declared" in gap.missing:
         return "declare it in the model 在模型中声明"
     return "nothing in the catalogue that fits 目录中无适用投资"
+
+
+def _headcount(delta: dict[str, int | list[int]]) -> str:
+    """``machinists -2`` or ``logistics -1/0``: the change per pool, one number or one per shift."""
+    show = lambda d: "/".join(f"{x:+d}" for x in d) if isinstance(d, list) else f"{d:+d}"  # noqa: E731
+    return ", ".join(f"{pool} {show(d)}" for pool, d in delta.items())
 
 
 @app.command("assess")

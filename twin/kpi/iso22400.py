@@ -43,12 +43,13 @@ def lead_time_quantile(hist: np.ndarray, q: float) -> float:
 
 
 def operator_hours(factory: Factory, calendar: WorkCalendar | None, t0: float, t1: float) -> float:
-    """Paid operator-hours in the window: headcount present × on-shift time."""
-    if not factory.operators:
-        return 0.0
-    shift_min = calendar.shift_minutes(t0, t1) if calendar else [t1 - t0]
+    """Paid operator-hours in the window, direct and indirect pools alike: headcount present × on-shift
+    time of the shifts each pool works (its stations' own calendar, else ``calendar``, the plant's)."""
     total = 0.0
     for pool in factory.operators:
+        spec = factory.pool_calendar(pool)
+        cal = calendar if spec is factory.calendar else WorkCalendar(spec) if spec else None
+        shift_min = cal.shift_minutes(t0, t1) if cal else [t1 - t0]
         counts = pool.count_per_shift or [pool.count] * len(shift_min)
         total += sum(c * m for c, m in zip(counts, shift_min, strict=True))
     return total / 60

@@ -101,6 +101,7 @@ def apply_investments(
         draw = (lambda i, inv=inv: _mean_factor(inv, i)) if factor is None else (lambda i, inv=inv: factor(inv, i))
         try:
             data = apply_patch(data, inv.patch, draw)
+            _apply_headcount(data, inv.headcount_delta)
         except PatchError as exc:
             raise SpecError([Problem(where, inv.id, str(exc), "a patch that fits this model")]) from None
         data["investments"] = [*data.get("investments", []), inv.id]
@@ -180,6 +181,29 @@ def _why_not(plant: Factory, catalogue: Catalogue, inv: Investment) -> str | Non
     except (ValidationError, SpecError) as exc:
         return f"the plant after it is not valid: {str(exc).splitlines()[0]}"
     return None
+
+
+def _apply_headcount(data: dict, delta: dict[str, int | list[int]]) -> None:
+    """Add each pool's headcount change to its count (or to each shift's count)."""
+    pools = {p["name"]: p for p in data.get("operators", [])}
+    for name, change in delta.items():
+        pool = pools.get(name)
+        if pool is None:
+            raise PatchError(f"headcount_delta names pool {name!r}; the model has: {', '.join(pools) or 'none'}")
+        if "count_per_shift" in pool:
+            counts = pool["count_per_shift"]
+            per_shift = change if isinstance(change, list) else [change] * len(counts)
+            if len(per_shift) != len(counts):
+                raise PatchError(
+                    f"headcount_delta of pool {name!r} gives {len(per_shift)} shifts, the pool {len(counts)}"
+                )
+            pool["count_per_shift"] = [c + d for c, d in zip(counts, per_shift, strict=True)]
+        elif isinstance(change, list):
+            if len(set(change)) != 1:
+                raise PatchError(f"pool {name!r} has one count for every shift: give one headcount change")
+            pool["count"] += change[0]
+        else:
+            pool["count"] += change
 
 
 def _mean_factor(inv: Investment, i: int) -> float | None:

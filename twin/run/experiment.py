@@ -104,11 +104,12 @@ def feasible_range(name: str, info: KpiInfo, effectiveness: float = 1.0) -> tupl
 
 
 def calendar_period(factory: Factory) -> float | None:
-    """Length of the calendar's cycle: a day when all seven days are alike, else a week."""
-    cal = factory.calendar
-    if cal is None:
+    """Length of the calendars' cycle (the plant's and the stations' own): a day when all seven days
+    of each are alike, else a week."""
+    cals = [c for c in (factory.calendar, *(s.calendar for s in factory.stations)) if c is not None]
+    if not cals:
         return None
-    return 1440.0 if cal.days_per_week == 7 and not cal.planned_downtime else WEEK
+    return 1440.0 if all(c.days_per_week == 7 and not c.planned_downtime for c in cals) else WEEK
 
 
 def _period_name(period: float) -> str:

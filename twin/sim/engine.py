@@ -26,7 +26,7 @@ from twin.sim.release import ReleaseControl, saturated_source
 from twin.sim.rng import Streams, uniform_sampler
 from twin.sim.station import Arrival, LineStock, Maintenance, PriceCurve, StationRuntime
 from twin.spec.distributions import Sampler
-from twin.spec.factory import Factory, Station
+from twin.spec.factory import Calendar, Factory, Station
 
 PLANT_FIELDS = (
     "released",
@@ -121,6 +121,9 @@ class Simulation:
         self.env = env = simpy.Environment()
         streams = Streams(seed, replication)
         self.calendar = WorkCalendar(factory.calendar) if factory.calendar else None
+        self._calendars: dict[str, WorkCalendar] = {}
+        if factory.calendar is not None:
+            self._calendars[factory.calendar.model_dump_json()] = self.calendar
         self.layout = Layout(len(factory.stations))
         self.plant = Plant(env)
         index = {s.name: k for k, s in enumerate(factory.stations)}
@@ -152,17 +155,24 @@ class Simulation:
             op = OperatorPool(env, first)
             self.pools[pool.name] = op
             crew_of.update(dict.fromkeys(pool.stations, op))
-            if pool.count_per_shift is not None and self.calendar is not None:
-                env.process(self._follow_shifts(op, pool.count_per_shift))
+            shifts = self._work_calendar(factory.pool_calendar(pool))
+            if pool.count_per_shift is not None and shifts is not None:
+                env.process(self._follow_shifts(op, pool.count_per_shift, shifts))
 
         crews = factory.policies.maintenance.crews
         self.crews = OperatorPool(env, crews) if crews else None
-        price = PriceCurve(factory.energy.tariff, self.calendar) if factory.energy.tariff else None
+        prices: dict[int, PriceCurve] = {}
 
         self.stations: list[StationRuntime] = []
         self.machines: list[list[Machine]] = []
         for k, st in enumerate(factory.stations):
             q, drift = st.quality, st.quality.drift
+            calendar = self._work_calendar(factory.station_calendar(st))
+            price = None
+            if factory.energy.tariff:
+                price = prices.get(id(calendar)) or prices.setdefault(
+                    id(calendar), PriceCurve(factory.energy.tariff, calendar)
+                )
             runtime = StationRuntime(
                 index=k,
                 buffer=self.buffers[k],
@@ -184,6 +194,7 @@ class Simulation:
                 price=price,
                 flat_price=factory.costs.energy_cny_per_kwh,
                 maintenance=self._maintenance(streams, f"{st.name}/0"),
+                non_interruptible=st.non_interruptible,
             )
             self.stations.append(runtime)
             has_quality = q.scrap > 0 or q.rework > 0 or drift is not None
@@ -201,7 +212,7 @@ class Simulation:
                     Machine(
                         env,
                         own,
-                        self.calendar,
+                        calendar,
                         self.plant,
                         modes=self._modes(st, streams, m),
                         quality_draw=quality_draw,
@@ -299,8 +310,18 @@ class Simulation:
             self.env, mat.bin_units, mat.reorder_units, self._flow("material_call", st.name), delivery, need
         )
 
-    def _follow_shifts(self, pool: OperatorPool, counts: list[int]):
-        for t, shift in self.calendar.shift_changes():
+    def _work_calendar(self, spec: Calendar | None) -> WorkCalendar | None:
+        """The working-time arithmetic of a calendar spec, built once per spec."""
+        if spec is None:
+            return None
+        key = spec.model_dump_json()
+        cal = self._calendars.get(key)
+        if cal is None:
+            cal = self._calendars[key] = WorkCalendar(spec)
+        return cal
+
+    def _follow_shifts(self, pool: OperatorPool, counts: list[int], calendar: WorkCalendar):
+        for t, shift in calendar.shift_changes():
             if t > self.env.now:
                 yield self.env.timeout(t - self.env.now)
             if shift >= 0:

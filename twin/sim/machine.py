@@ -13,6 +13,13 @@ A machine's failure modes compete: each has its own clock (producing time or the
 first to strike fails the machine, and its repair renews that mode only. Preventive maintenance
 renews the wear-out modes; a predictive warning renews the mode it foresaw.
 
+A non-interruptible station (a carburising furnace, a quench) starts a cycle only in working time
+and then runs it to its end through breaks and shift ends. The minutes it runs on past its calendar
+are producing time inside planned busy time, not planned down or off-shift time: the plan of such a
+process includes finishing the cycle, and booking them outside planned busy time would give an
+availability above one. Its counters of producing time (wear, preventive maintenance, drift) run
+with the cycle; a calendar-basis failure stays on the work clock, which stops off-shift.
+
 Only stops planned in the calendar are ISO 22400 planned down time. A preventive or predictive
 intervention or a false alarm is triggered by a counter or a detector, not by the calendar: it is
 a stop inside planned busy time, kept in its own state (maintenance) so it counts against
@@ -140,12 +147,14 @@ class Machine:
             self.fa_rate = sum(mode.recall / mode.mean for mode in modes) * (1 - m.precision) / m.precision
         self._next_false_alarm()
         self.drift_left = drift_gap() if drift_gap else INF
+        self.through = station.non_interruptible and calendar is not None
         self.simple = self.fail_mode != CALENDAR and calendar is None and not (m.pm_every or m.recall or drift_gap)
         self.process = env.process(self.run())
 
     # --- time and energy accounting ----------------------------------------------------------
     def _account(self, state: int, t0: float, t1: float) -> None:
-        if self.cal is None:
+        through = self.through and state == PRODUCING
+        if self.cal is None or through:
             work, planned, off = t1 - t0, 0.0, 0.0
         else:
             work, planned, off = self.cal.split(t0, t1)
@@ -171,6 +180,9 @@ class Machine:
             return
         w0, p0, o0 = st.price.integrals(t0)
         w1, p1, o1 = st.price.integrals(t1)
+        if through:
+            self.cny += power[state] * ((w1 - w0) + (p1 - p0) + (o1 - o0)) / 60
+            return
         w_on = w1 if on == work else st.price.integrals(self._until(t0, on))[0]
         priced = power[state] * (w_on - w0) + st.standby_kw * (w1 - w_on)
         self.cny += (priced + power[PLANNED] * (p1 - p0) + power[OFF] * (o1 - o0)) / 60
@@ -208,7 +220,7 @@ class Machine:
         done = self.unit_done
         now = self.env.now
         if self.seg_t0 < now:
-            done += self._work_clock(now) - self._work_clock(self.seg_t0)
+            done += (now - self.seg_t0) if self.through else self._work_clock(now) - self._work_clock(self.seg_t0)
         return self.planned_min + self.rate * done
 
     # --- the process -------------------------------------------------------------------------
@@ -383,11 +395,20 @@ class Machine:
             self.drift_left -= x
 
     def _work(self, state: int, d: float) -> Generator[simpy.Event, object, None]:
-        """Spend ``d`` working minutes in ``state``, handling whatever falls due on the way."""
+        """Spend ``d`` working minutes in ``state``, handling whatever falls due on the way.
+
+        A non-interruptible cycle waits for working time to start, then spends ``d`` minutes of
+        any time (it runs through breaks and shift ends)."""
         env = self.env
         producing = state == PRODUCING
+        through = producing and self.through
         if producing:
             self.seg_t0 = INF
+        if through:
+            start = self.cal.next_work(env.now)
+            if start > env.now:
+                self.set_state(OFF)  # all of the wait is off-shift or planned down: the calendar books it
+                yield env.timeout(start - env.now)
         while True:
             now = env.now
             left, kind, mode = self._next_event(state, now)
@@ -397,7 +418,7 @@ class Machine:
                 self.set_state(state)
                 if producing:
                     self.seg_t0 = now
-                yield env.timeout(self._until(now, x) - now)
+                yield env.timeout(x if through else self._until(now, x) - now)
                 if producing:
                     self.unit_done += x
                     self.seg_t0 = INF

@@ -154,3 +154,5 @@ class StationRuntime:
     price: PriceCurve | None
     flat_price: float
     maintenance: Maintenance
+    non_interruptible: bool = False
+    """A cycle once started runs to its end through breaks and shift ends (see :class:`~twin.sim.machine.Machine`)."""

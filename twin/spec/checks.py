@@ -73,14 +73,17 @@ def factory_findings(f: Factory) -> list[Finding]:
     for i, p in enumerate(f.products):
         if f.policies.release.policy != "saturated" and p.demand is None:
             out.append((("products", i, "demand"), "nothing", "demand (orders) unless policies.release is 'saturated'"))
-    n_shifts = len(f.calendar.shifts) if f.calendar else 1
-    if f.calendar is not None:
-        from twin.sim.calendar import WorkCalendar  # late: the calendar arithmetic lives in the engine
+    from twin.sim.calendar import WorkCalendar  # late: the calendar arithmetic lives in the engine
 
+    own = [(("calendar",), f.calendar)]
+    own += [(("stations", k, "calendar"), f.station_calendar(s)) for k, s in enumerate(f.stations) if s.calendar]
+    for where, cal in own:
+        if cal is None:
+            continue
         try:
-            WorkCalendar(f.calendar)
+            WorkCalendar(cal)
         except ValueError as exc:
-            out.append((("calendar",), str(exc), "shifts with working time left after breaks and planned stops"))
+            out.append((where, str(exc), "shifts with working time left after breaks and planned stops"))
     served: dict[str, str] = {}
     for i, pool in enumerate(f.operators):
         for j, name in enumerate(pool.stations):
@@ -96,6 +99,8 @@ def factory_findings(f: Factory) -> list[Finding]:
                 )
             else:
                 served[name] = pool.name
+        pool_cal = f.pool_calendar(pool)
+        n_shifts = len(pool_cal.shifts) if pool_cal else 1
         if pool.count_per_shift is not None and len(pool.count_per_shift) != n_shifts:
             out.append(
                 (

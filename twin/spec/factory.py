@@ -256,6 +256,17 @@ class Station(Sourced):
     batch: Batch | None = None
     networked: Bool = Field(default=False, description="machines connected for data collection (MDC/DNC)")
     material: LineSideMaterial | None = None
+    calendar: Calendar | None = Field(
+        default=None, description="the station's own working pattern (a three-shift furnace); absent: the plant's"
+    )
+    runs_through_breaks: Bool = Field(
+        default=False, description="keeps working through the calendar's breaks (robot cells, relief crews)"
+    )
+    non_interruptible: Bool = Field(
+        default=False,
+        description="a cycle once started runs to its end through breaks and shift ends (carburising, quench);"
+        " it starts only in working time",
+    )
 
 
 class Step(Sourced):
@@ -300,16 +311,30 @@ class Product(Sourced):
 
 
 class OperatorPool(Sourced):
+    """People paid for every on-shift hour: direct pools run stations, indirect pools (logistics,
+    planning, quality office) serve none but are paid all the same, so removing their work has a value."""
+
     name: Name
+    kind: Literal["direct", "indirect"] = "direct"
     count: Int | None = Field(default=None, ge=0, le=MAX_PEOPLE, description="operators present in every shift")
     count_per_shift: list[Annotated[Int, Field(ge=0, le=MAX_PEOPLE)]] | None = None
-    stations: list[Name] = Field(min_length=1)
+    stations: list[Name] = Field(default_factory=list, validate_default=True)
 
     @model_validator(mode="after")
     def _one_count(self) -> OperatorPool:
         if (self.count is None) == (self.count_per_shift is None):
             raise ValueError("give exactly one of count or count_per_shift")
         return self
+
+    @field_validator("stations")
+    @classmethod
+    def _direct_pools_run_stations(cls, stations: list[str], info: ValidationInfo) -> list[str]:
+        kind = info.data.get("kind", "direct")
+        if kind == "direct" and not stations:
+            raise ValueError("at least 1 item (a direct pool runs stations; kind: indirect for one that runs none)")
+        if kind == "indirect" and stations:
+            raise ValueError("no stations for an indirect pool (kind: direct for one that runs stations)")
+        return stations
 
 
 class Release(Spec):
@@ -508,3 +533,22 @@ class Factory(Sourced):
 
     def station(self, name: str) -> Station:
         return next(s for s in self.stations if s.name == name)
+
+    def station_calendar(self, station: Station) -> Calendar | None:
+        """The working pattern ``station`` follows: its own or the plant's, without breaks if it runs through them."""
+        cal = station.calendar or self.calendar
+        if cal is None or not station.runs_through_breaks or not cal.breaks:
+            return cal
+        return cal.model_copy(update={"breaks": []})
+
+    def pool_calendar(self, pool: OperatorPool) -> Calendar | None:
+        """The shifts a pool works and is paid for: its stations' own calendar when they all share one
+        (the furnace crew works the furnace's three shifts), else the plant's."""
+        own = {
+            s.calendar.model_dump_json() if s.calendar else None: s.calendar
+            for s in self.stations
+            if s.name in pool.stations
+        }
+        if len(own) == 1 and None not in own:
+            return next(iter(own.values()))
+        return self.calendar

@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from twin.spec.base import Float, Sourced, Spec
 from twin.spec.distributions import Distribution
@@ -134,7 +134,12 @@ class Investment(Sourced):
     install: Install = Field(default=Install(), description="stations stopped while it is installed")
     ramp_up_months: Float = Field(default=0.0, ge=0)
     prerequisites: list[Name] = []
-    patch: list[PatchOp] = Field(min_length=1)
+    patch: list[PatchOp] = []
+    headcount_delta: dict[Name, int | list[int]] = Field(
+        default_factory=dict,
+        description="people added (+) or removed (-) per operator pool, direct or indirect: one number for every"
+        " shift or one per shift; applied to the pool's counts after the patch",
+    )
     effect_source: str = Field(min_length=1)
 
     @property
@@ -151,6 +156,12 @@ class Investment(Sourced):
     def opex_cny_per_year(self) -> float:
         """Running cost per year at the default reference plant."""
         return costs_for(self, default_plant())[1]
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> Investment:
+        if not self.patch and not self.headcount_delta:
+            raise ValueError("give a patch, a headcount_delta or both")
+        return self
 
     @field_validator("scenario")
     @classmethod
