@@ -4,11 +4,15 @@ and the capacity headroom of a plant (against queueing theory where it has an ex
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import build_factory, exp, saturated
 from test_theory import assert_close, two_machine_throughput
+from typer.testing import CliRunner
 
 from twin import load_factory, simulate
+from twin.cli import app
 from twin.kpi.capacity import capacity
 
 SPLIT = (
@@ -195,3 +199,14 @@ def test_pools_of_kind_indirect_are_billed_as_indirect_labour():
     good = r.kpis["throughput_per_h"].mean * 24
     assert r.kpis["cost_direct_labour_cny"].mean * good == pytest.approx(60 * 24)
     assert r.kpis["cost_indirect_labour_cny"].mean * good == pytest.approx(2 * 60 * 24)
+
+
+def test_simulate_shows_the_cost_split_and_with_capacity_the_headroom():
+    result = CliRunner().invoke(app, ["simulate", "--days", "1", "--reps", "2", "--capacity"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.stderr
+    for row in ("Unit manufacturing cost 单位制造成本", "indirect labour", "OEE on loaded time", "Carbon per unit",
+                "WIP value", "Capacity (saturated) 产能上限", "Headroom 产能余量"):  # fmt: skip
+        assert row in result.stdout
+    doc = CliRunner().invoke(app, ["simulate", "--days", "1", "--reps", "2", "--capacity", "--json"]).stdout
+    capacity = json.loads(doc)["capacity"]
+    assert capacity["max_throughput_per_h"]["mean"] > 0 and capacity["headroom_per_h"]["unit"] == "units/h"

@@ -5,10 +5,12 @@ investment frees. The capacity run keeps everything the plant is (stations, cale
 maintenance, information flows) and changes only the orders: each order brings ``demand_factor``
 times its lot, so a backlog builds up in the demand's own product mix, and the backlog is released
 under CONWIP, so work in process stays bounded and the run reaches a steady state. Its throughput is
-the maximum sustainable throughput of the plant in that state. A plant with its own CONWIP cap keeps
-it (its release rule is part of its state); a push plant gets ``WIP_PER_MACHINE`` units per machine,
-enough that every machine has a queue. Both runs share one warm-up and the random numbers of every
-entity (:func:`twin.run.experiment.compare`), so the headroom is a paired difference.
+the maximum sustainable throughput of the plant in that state. The cap is ``WIP_PER_MACHINE`` units
+per machine, enough that every machine has a queue, or the plant's own CONWIP cap if larger: a cap an
+APS sets for today's orders would be raised with the orders, and capacity is what the machines,
+people and information flows can do when work is always there. Both runs share one warm-up and the
+random numbers of every entity (:func:`twin.run.experiment.compare`), so the headroom is a paired
+difference.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from twin.kpi.stats import Estimate
-from twin.run.experiment import Comparison, Warmup, compare
+from twin.run.experiment import Comparison, Model, Warmup, compare
 from twin.spec.factory import Factory, Release
 
 DEMAND_FACTOR = 3
@@ -76,10 +78,8 @@ def saturating_variant(plant: Factory, demand_factor: int = DEMAND_FACTOR) -> Fa
             plan = [e.model_copy(update={"qty": e.qty * demand_factor}) for e in d.plan]
             d = d.model_copy(update={"lot_size": d.lot_size * demand_factor, "plan": plan})
         products.append(p.model_copy(update={"demand": d}))
-    release = plant.policies.release
-    if release.policy != "conwip":
-        machines = sum(s.machines for s in plant.stations)
-        release = Release(policy="conwip", cap=WIP_PER_MACHINE * machines)
+    own = plant.policies.release.cap if plant.policies.release.policy == "conwip" else 0
+    release = Release(policy="conwip", cap=max(own, WIP_PER_MACHINE * sum(s.machines for s in plant.stations)))
     policies = plant.policies.model_copy(update={"release": release})
     return plant.model_copy(update={"products": products, "policies": policies})
 
@@ -93,8 +93,28 @@ def offered_units_per_h(plant: Factory) -> float:
     return rate
 
 
+@dataclass(frozen=True)
+class Saturated:
+    """A model run saturated: a plant, or a plant with uncertain investment effects drawn per replication."""
+
+    model: Model
+    demand_factor: int = DEMAND_FACTOR
+
+    @property
+    def base(self) -> Factory:
+        return saturating_variant(_base(self.model), self.demand_factor)
+
+    def for_replication(self, seed: int, replication: int) -> Factory:
+        plant = self.model if isinstance(self.model, Factory) else self.model.for_replication(seed, replication)
+        return saturating_variant(plant, self.demand_factor)
+
+
+def _base(model: Model) -> Factory:
+    return model if isinstance(model, Factory) else model.base
+
+
 def capacity(
-    plant: Factory,
+    plant: Model,
     *,
     seed: int = 1,
     reps: int | None = None,
@@ -104,7 +124,12 @@ def capacity(
     jobs: int = 1,
 ) -> Capacity:
     """Run ``plant`` as it is and saturated (see the module docstring) with common random numbers."""
-    variant = saturating_variant(plant, demand_factor)
-    runs = compare([plant, variant], days=days, reps=reps, warmup=warmup, seed=seed, jobs=jobs)
-    offered = offered_units_per_h(variant) if variant is not plant else float("inf")
-    return Capacity(runs, offered)
+    saturated = Saturated(plant, demand_factor)
+    runs = compare([plant, saturated], days=days, reps=reps, warmup=warmup, seed=seed, jobs=jobs)
+    return Capacity(runs, offered_rate(saturated))
+
+
+def offered_rate(saturated: Saturated) -> float:
+    """Units per hour the scaled-up orders bring (infinite for a plant already saturated)."""
+    base = saturated.base
+    return float("inf") if base.policies.release.policy == "saturated" else offered_units_per_h(base)
