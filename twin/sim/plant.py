@@ -80,8 +80,9 @@ class Plant:
     def _tick(self, now: float) -> None:
         dt = now - self.t_last
         self.wip_area += self.wip * dt
-        self.wip_material_area += self.wip_material * dt
-        self.wip_value_min_area += self.wip_value_min * dt
+        # max(): the sums of many additions and subtractions may drift a rounding error below zero
+        self.wip_material_area += max(self.wip_material, 0.0) * dt
+        self.wip_value_min_area += max(self.wip_value_min, 0.0) * dt
         self.t_last = now
 
     def _value_done(self, part: Part) -> float:
@@ -105,6 +106,9 @@ class Plant:
 
     def _leave(self, part: Part) -> None:
         self.wip -= 1
+        if self.wip == 0:  # an empty plant holds nothing: clears the rounding the running sums gathered
+            self.wip_material = self.wip_value_min = 0.0
+            return
         self.wip_material -= part.route.material_cost
         self.wip_value_min -= self._value_done(part)
 
