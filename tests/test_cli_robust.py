@@ -331,7 +331,15 @@ def test_every_readme_command_runs_as_written(here, command):
 
 @pytest.mark.parametrize(
     "args",
-    [["simulate", *FAST], ["simulate", "electronics_smt", *FAST], ["investments"], ["assess"], ["models"]],
+    [
+        ["simulate", *FAST],
+        ["simulate", "electronics_smt", *FAST],
+        ["simulate", *FAST, "--capacity"],
+        ["simulate", *FAST, "--capacity", "--with", "smed"],
+        ["investments"],
+        ["assess"],
+        ["models"],
+    ],
 )
 def test_tables_fit_80_columns_when_piped_and_cut_nothing(args):
     result = run(*args, env={"COLUMNS": "80"})

@@ -323,7 +323,7 @@ def test_work_too_short_for_the_clock_started_off_shift_never_ends_in_the_past()
 
 # --- properties of a simulation study ---------------------------------------------------------
 
-WITH_EFFECTIVENESS = {"effectiveness", "oee", "nee", "teep", "bottleneck_oee"}
+WITH_EFFECTIVENESS = {"effectiveness", "oee", "oee_loaded", "nee", "teep", "bottleneck_oee"}
 """Effectiveness may exceed 1 (faster than planned), and these KPIs are multiples of it."""
 RATIOS_UP_TO_ONE = {k for k, info in PLANT_KPIS.items() if info.unit == "ratio"} - WITH_EFFECTIVENESS
 STATION_RATIOS_UP_TO_ONE = {k for k, info in STATION_KPIS.items() if info.unit == "ratio"} - {"effectiveness", "oee"}
@@ -361,6 +361,10 @@ def test_kpis_are_finite_or_undefined_and_ratios_lie_between_zero_and_one(factor
             assert not defined(plant[name]) or 0 <= plant[name] <= 1, (name, plant[name])
         if defined(plant["oee"]):
             assert ascending(0, plant["teep"], plant["oee"], plant["nee"], plant["effectiveness"])
+        if defined(plant["oee_loaded"]):
+            assert ascending(plant["oee"], plant["oee_loaded"], plant["effectiveness"])
+        split = [v for k, v in plant.items() if k.startswith("cost_")]
+        assert not defined(plant["unit_cost_cny"]) or sum(split) == plant["unit_cost_cny"]
         # one bottleneck for all replications: the station most often the bottleneck
         bottleneck_oee = rep.stations[result.bottleneck]["oee"]
         assert plant["bottleneck_oee"] == bottleneck_oee or not defined(plant["bottleneck_oee"])

@@ -25,7 +25,9 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from twin import __version__
+from twin.kpi.capacity import Saturated
 from twin.kpi.definitions import PLANT_KPIS
+from twin.kpi.stats import Estimate
 from twin.plan.investments import Scenario, fit_report, load_catalogue, order_investments
 from twin.plan.presets import load_model, model_names
 from twin.run.experiment import Comparison, OptionError, SimulationResult, compare
@@ -414,6 +416,8 @@ def _display_unit(unit: str, magnitude: float) -> tuple[float, str]:
         return 0.01, "%"
     if unit == "min":  # lead and flow times: planners think in hours and days
         return _time_unit(magnitude, shortest="h")
+    if unit in ("CNY", "CNY/week") and magnitude >= 1000:  # WIP and scrap value: thousands keep the table narrow
+        return 1000.0, f"k{unit}"
     return 1.0, unit
 
 
@@ -426,8 +430,14 @@ def _digits(magnitude: float, divisor: float) -> int:
     return 2 if divisor == 1.0 and magnitude < 100 else 1
 
 
-def _kpi_table(columns: Sequence[tuple[str, SimulationResult]], width: int) -> Table:
-    """Plant KPIs, one mean and CI per result column; each row's unit fits all its columns."""
+CAPACITY_ROWS = (("Capacity (saturated) 产能上限", "units/h"), ("Headroom 产能余量", "units/h"))
+"""Rows ``--capacity`` adds after throughput: the saturated run's throughput and its paired excess over demand."""
+
+
+def _kpi_table(columns: Sequence[tuple[str, SimulationResult]], width: int, capacity: Sequence[Estimate] = ()) -> Table:
+    """Plant KPIs, one mean and CI per result column; each row's unit fits all its columns.
+
+    ``capacity`` (maximum sustainable throughput and headroom, one column) goes after throughput."""
     first = columns[0][1]
     title = (
         f"{first.model}: {len(first.replications)} replications × {first.horizon_min / 1440:g} days, "
@@ -442,20 +452,22 @@ def _kpi_table(columns: Sequence[tuple[str, SimulationResult]], width: int) -> T
         headers += [f"{label} mean 均值".strip(), f"{label} 95% CI 置信区间".strip()]
     rows = []
     for name, info in PLANT_KPIS.items():
-        estimates = [result.kpis[name] for _, result in columns]
-        magnitude = max((abs(e.mean) for e in estimates if e.mean is not None), default=0)
-        divisor, unit = _display_unit(info.unit, magnitude)
-        digits = _digits(magnitude, divisor)
-        cells = [f"{info.en} {info.zh}"]
-        for e in estimates:
-            ci = (
-                "—"
-                if e.lo is None or e.hi is None
-                else f"{_num(e.lo, divisor, digits)} to {_num(e.hi, divisor, digits)}"
-            )
-            cells += [_num(e.mean, divisor, digits), ci]
-        rows.append((*cells, unit))
+        rows.append(_estimate_row(f"{info.en} {info.zh}", info.unit, [result.kpis[name] for _, result in columns]))
+        if name == "throughput_per_h":
+            rows += [_estimate_row(label, unit, [e]) for (label, unit), e in zip(CAPACITY_ROWS, capacity, strict=False)]
     return _grid(title, (*headers, "unit 单位"), rows, width, numeric=range(1, len(headers)), caption=caption)
+
+
+def _estimate_row(label: str, unit: str, estimates: Sequence[Estimate]) -> tuple[str, ...]:
+    """A KPI row: the label, each estimate's mean and CI in one display unit, and the unit."""
+    magnitude = max((abs(e.mean) for e in estimates if e.mean is not None), default=0)
+    divisor, shown = _display_unit(unit, magnitude)
+    digits = _digits(magnitude, divisor)
+    cells = [label]
+    for e in estimates:
+        ci = "—" if e.lo is None or e.hi is None else f"{_num(e.lo, divisor, digits)} to {_num(e.hi, divisor, digits)}"
+        cells += [_num(e.mean, divisor, digits), ci]
+    return (*cells, shown)
 
 
 STATION_OEE = (("oee", "OEE"), ("availability", "A 可用率"), ("effectiveness", "E 性能"), ("quality_ratio", "Q 质量"))
@@ -499,14 +511,14 @@ def _station_tables(result: SimulationResult, factory: Factory, width: int) -> t
     return oee, time
 
 
-def _change_table(comparison: Comparison, width: int) -> Table:
+def _change_table(comparison: Comparison, width: int, saturated: tuple[int, int] | None = None) -> Table:
     """Before/after ``--with``: both means and the paired 95% CI of the change (same orders, same window).
 
     The bottleneck's OEE is shown for the station that was the bottleneck before, in both columns, and
     for the new bottleneck if the investments moved it: a bottleneck OEE of two different stations
     compares nothing.
     """
-    before, after = comparison.results
+    before, after = comparison.results[:2]
     title = (
         f"{after.model}: before 投资前 and after 投资后, {len(after.replications)} paired replications × "
         f"{after.horizon_min / 1440:g} days, one warm-up of {after.warmup_min / 60:.1f} h"
@@ -515,11 +527,15 @@ def _change_table(comparison: Comparison, width: int) -> Table:
     stations = dict.fromkeys((before.bottleneck, after.bottleneck))
     keys += [(f"{st}.oee", f"{st} OEE{' (bottleneck before 原瓶颈)' if st == before.bottleneck else ''}", "ratio")
              for st in stations]  # fmt: skip
+    pairs = [(key, label, unit, 0, 1) for key, label, unit in keys]
+    if saturated is not None:  # the saturated runs of before and after, read the same way
+        at = next(i for i, (k, *_) in enumerate(pairs) if k == "throughput_per_h") + 1
+        pairs.insert(at, ("throughput_per_h", CAPACITY_ROWS[0][0], "units/h", *saturated))
     rows = []
-    for key, label, unit in keys:
-        b, a = (r.values(key) for r in (before, after))
+    for key, label, unit, i0, i1 in pairs:
+        b, a = (comparison.results[i].values(key) for i in (i0, i1))
         means = [float(np.nanmean(v)) if not all(map(math.isnan, v)) else None for v in (b, a)]
-        change = comparison.delta(key, 1, 0)
+        change = comparison.delta(key, i1, i0)
         magnitude = max((abs(m) for m in means if m is not None), default=0)
         divisor, shown = _display_unit(unit, magnitude)
         digits = _digits(magnitude, divisor)
@@ -537,12 +553,33 @@ def _change_table(comparison: Comparison, width: int) -> Table:
     return _grid(title, headers, rows, width, numeric=range(1, 5), caption=caption)
 
 
-def _print_result(result: SimulationResult, factory: Factory) -> None:
+def _print_result(result: SimulationResult, factory: Factory, capacity: Sequence[Estimate] = ()) -> None:
     """The tables of ``twin simulate``; the KPI table takes further result columns (e.g. before/after)."""
     out = _out()
-    out.print(_kpi_table([("", result)], out.width))
+    out.print(_kpi_table([("", result)], out.width, capacity))
     for table in _station_tables(result, factory, out.width):
         out.print(table)
+
+
+def _enc(e: Estimate) -> dict:
+    def num(x: float | None) -> float | None:
+        return None if x is None or math.isnan(x) else round(float(x), 10)
+
+    return {"mean": num(e.mean), "ci95": [num(e.lo), num(e.hi)]}
+
+
+def result_of(comparison: Comparison, saturated: int) -> Estimate:
+    """Maximum sustainable throughput: the throughput of a saturated run."""
+    return comparison.results[saturated].kpis["throughput_per_h"]
+
+
+def _capacity_json(comparison: Comparison, demand_bound: int, saturated: int) -> dict:
+    """``capacity`` in the JSON: maximum sustainable throughput and its paired excess over the demand-bound run."""
+    top = result_of(comparison, saturated)
+    return {
+        "max_throughput_per_h": {**_enc(top), "unit": "units/h"},
+        "headroom_per_h": {**_enc(comparison.delta("throughput_per_h", saturated, demand_bound)), "unit": "units/h"},
+    }
 
 
 def _option_error(exc: OptionError, given: dict[str, object], model: str | None) -> typer.Exit:
@@ -596,6 +633,14 @@ def simulate_cmd(
             "--with", help="Comma-separated catalogue investment ids to apply (see twin investments).", metavar="IDS"
         ),
     ] = None,
+    with_capacity: Annotated[
+        bool,
+        typer.Option(
+            "--capacity",
+            help="Also run the plant saturated (orders x3 as a backlog, released under CONWIP) on the same warm-up "
+            "and random numbers, and show its maximum sustainable throughput and the headroom over demand.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     out_file: Annotated[
         str | None,
@@ -629,7 +674,10 @@ def simulate_cmd(
         jobs, note = cap_jobs(jobs)
         if note:
             _say(f"twin simulate: {note}")
-    variants = [factory, plant] if with_ else [factory]
+    variants: list[Factory | Scenario | Saturated] = [factory, plant] if with_ else [factory]
+    n = len(variants)
+    if with_capacity:
+        variants += [Saturated(v) for v in variants]
     progress = RunProgress(f"twin simulate {factory.name}", err)
     try:
         comparison = compare(
@@ -639,24 +687,30 @@ def simulate_cmd(
         raise _option_error(exc, given, model) from None
     finally:
         progress.close()
-    result = comparison.results[-1]
-    for warning in dict.fromkeys(w for r in comparison.results for w in r.warnings):
+    result = comparison.results[n - 1]
+    for warning in dict.fromkeys(w for r in comparison.results[:n] for w in r.warnings):
         _say(f"warning: {warning}")
     body = result.to_dict()
+    if with_capacity:
+        body["capacity"] = _capacity_json(comparison, n - 1, n)
     if with_:
         before = comparison.results[0]
         body["baseline"] = before.to_dict()
-        body["delta_vs_baseline"] = comparison.to_dict()["deltas"][0]
+        body["delta_vs_baseline"] = {k: _enc(e) for k, e in comparison.deltas(1, 0).items()}
+        if with_capacity:
+            body["baseline"]["capacity"] = _capacity_json(comparison, 0, n + 1)
+            body["delta_vs_baseline"]["max_throughput_per_h"] = _enc(comparison.delta("throughput_per_h", 2 * n - 1, n))
     document = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
     if as_json:
         sys.stdout.write(document)
     elif with_:
         out = _out()
-        out.print(_change_table(comparison, out.width))
+        out.print(_change_table(comparison, out.width, (n, 2 * n - 1) if with_capacity else None))
         for table in _station_tables(result, factory, out.width):
             out.print(table)
     else:
-        _print_result(result, factory)
+        capacity = (result_of(comparison, n), comparison.delta("throughput_per_h", n, 0)) if with_capacity else ()
+        _print_result(result, factory, capacity)
     sys.stdout.flush()
     if out_file is not None:
         try:

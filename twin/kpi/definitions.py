@@ -22,6 +22,14 @@ PLANT_KPIS: dict[str, KpiInfo] = {
         True,
         "availability × effectiveness × quality ratio (ISO 22400-2), all stations' times summed",
     ),
+    "oee_loaded": KpiInfo(
+        "ratio",
+        "OEE on loaded time",
+        "负荷时间OEE",
+        True,
+        "OEE with starved time (no unit to work on) left out of planned busy time: APT / (PBT − starved) × E × Q; "
+        "a demand-capped plant's idle time does not hide what an investment does to the time it has work",
+    ),
     "availability": KpiInfo(
         "ratio",
         "Availability",
@@ -44,6 +52,14 @@ PLANT_KPIS: dict[str, KpiInfo] = {
     "lead_time_p95_min": KpiInfo("min", "Lead time (p95)", "交付周期95分位", False, "95th percentile of lead time"),
     "flow_time_min": KpiInfo("min", "Flow time", "在制时间", False, "release to exit (finished or scrapped)"),
     "wip": KpiInfo("units", "WIP", "在制品", False, "time-average of units released and not yet out"),
+    "wip_value_cny": KpiInfo(
+        "CNY",
+        "WIP value",
+        "在制品价值",
+        False,
+        "time-average of units in process × their accumulated cost: material + planned minutes of the steps "
+        "passed × conversion cost per planned minute",
+    ),
     "on_time_rate": KpiInfo(
         "ratio", "On-time delivery", "准时交付率", True, "finished units completed by their due date"
     ),
@@ -51,18 +67,67 @@ PLANT_KPIS: dict[str, KpiInfo] = {
         "ratio", "First-pass yield", "一次合格率", True, "units good without rework / units out"
     ),
     "scrap_rate": KpiInfo("ratio", "Scrap rate", "报废率", False, "scrapped units / units out"),
+    "scrap_value_cny_per_week": KpiInfo(
+        "CNY/week",
+        "Scrap value",
+        "报废损失",
+        False,
+        "scrapped units at their accumulated cost (material + value added so far), per calendar week",
+    ),
+    "rework_h_per_week": KpiInfo(
+        "h/week", "Rework hours", "返工工时", False, "planned run time of the operations redone, per calendar week"
+    ),
     "energy_kwh_per_unit": KpiInfo(
-        "kWh/unit", "Energy per unit", "单位产品能耗", False, "electricity of all machine states / good units"
+        "kWh/unit",
+        "Energy per unit",
+        "单位产品能耗",
+        False,
+        "electricity of all machine states and the plant's base load (compressed air, HVAC, lighting) / good units",
+    ),
+    "carbon_kg_per_unit": KpiInfo(
+        "kgCO2/unit",
+        "Carbon per unit",
+        "单位产品碳排放",
+        False,
+        "energy per unit × the grid emission factor (energy.grid_emission; scope 2 electricity only)",
     ),
     "labour_productivity": KpiInfo(
         "units/operator-h", "Labour productivity", "劳动生产率", True, "good units per paid operator-hour"
     ),
     "unit_cost_cny": KpiInfo(
         "CNY/unit",
-        "Variable unit cost",
-        "单位变动成本",
+        "Unit manufacturing cost",
+        "单位制造成本",
         False,
-        "(labour + energy + hands-on maintenance hours + overhead + material) / good units",
+        "full running cost per good unit: material + direct and indirect labour (every paid hour) + energy + "
+        "maintenance labour and spares + overhead; the sum of the six rows below. "
+        "Investments' depreciation and opex are not in it",
+    ),
+    "cost_material_cny": KpiInfo(
+        "CNY/unit", "  material", "材料", False, "material of the units released / good units"
+    ),
+    "cost_direct_labour_cny": KpiInfo(
+        "CNY/unit", "  direct labour", "直接人工", False, "paid hours of the pools that run machines / good units"
+    ),
+    "cost_indirect_labour_cny": KpiInfo(
+        "CNY/unit",
+        "  indirect labour",
+        "间接人工",
+        False,
+        "paid hours of pools of kind indirect (logistics, inspection, maintenance, planning) / good units",
+    ),
+    "cost_energy_cny": KpiInfo(
+        "CNY/unit", "  energy", "能源", False, "electricity of the machines and the base load, as priced / good units"
+    ),
+    "cost_maintenance_cny": KpiInfo(
+        "CNY/unit",
+        "  maintenance",
+        "维修人工与备件",
+        False,
+        "hands-on maintenance hours × rate + spares per breakdown and per intervention / good units",
+    ),
+    "cost_overhead_cny": KpiInfo(
+        "CNY/unit", "  overhead", "制造费用", False, "overhead per calendar hour × hours / good units"
     ),
     "bottleneck_oee": KpiInfo(
         "ratio", "Bottleneck OEE", "瓶颈工序OEE", True, "OEE of the station with the longest mean active period"
@@ -103,6 +168,13 @@ STATION_KPIS: dict[str, KpiInfo] = {
     ),
     "drifts": KpiInfo("count", "Process drifts", "工艺漂移次数", False, "quality drifts started"),
     "material_calls": KpiInfo("count", "Material calls", "物料呼叫次数", False, "line-side replenishment calls"),
+    "starved_machine_h_per_week": KpiInfo(
+        "h/week",
+        "Idle for lack of work",
+        "待料空闲机时",
+        False,
+        "machine-hours per calendar week on shift with no unit to work on: capacity free for more orders",
+    ),
     "failures_per_1000h": KpiInfo(
         "1/1000 h", "Failures", "故障频次", False, "breakdowns per 1000 h of planned busy time per machine"
     ),

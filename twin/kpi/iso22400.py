@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from twin.sim.calendar import WorkCalendar
+from twin.sim.calendar import WEEK, WorkCalendar
 from twin.sim.engine import STATION_FIELDS, Layout
 from twin.sim.plant import Plant
 from twin.spec.factory import Factory
@@ -42,17 +42,54 @@ def lead_time_quantile(hist: np.ndarray, q: float) -> float:
     return lo * Plant.BIN_RATIO**frac
 
 
-def operator_hours(factory: Factory, calendar: WorkCalendar | None, t0: float, t1: float) -> float:
-    """Paid operator-hours in the window, direct and indirect pools alike: headcount present × on-shift
+def pool_kind(pool: object) -> str:
+    """``direct`` (runs machines) or ``indirect`` (logistics, inspection, maintenance, planning)."""
+    return getattr(pool, "kind", "direct")
+
+
+def operator_hours(
+    factory: Factory, calendar: WorkCalendar | None, t0: float, t1: float, kind: str | None = None
+) -> float:
+    """Paid operator-hours in the window (of pools of ``kind``, or all): headcount present × on-shift
     time of the shifts each pool works (its stations' own calendar, else ``calendar``, the plant's)."""
     total = 0.0
     for pool in factory.operators:
+        if kind is not None and pool_kind(pool) != kind:
+            continue
         spec = factory.pool_calendar(pool)
         cal = calendar if spec is factory.calendar else WorkCalendar(spec) if spec else None
         shift_min = cal.shift_minutes(t0, t1) if cal else [t1 - t0]
         counts = pool.count_per_shift or [pool.count] * len(shift_min)
         total += sum(c * m for c, m in zip(counts, shift_min, strict=True))
     return total / 60
+
+
+def cost_split(
+    factory: Factory,
+    calendar: WorkCalendar | None,
+    table: np.ndarray,
+    base_cny: float,
+    material: float,
+    t0: float,
+    t1: float,
+) -> dict[str, float]:
+    """Money spent in the window by kind (CNY): what the unit cost is made of.
+
+    Labour is paid for every on-shift hour of every head, busy or not; overhead for every calendar
+    hour: both are fixed in the short run, so the sum is a full cost, not a variable one.
+    """
+    costs = factory.costs
+    direct = operator_hours(factory, calendar, t0, t1) - operator_hours(factory, calendar, t0, t1, "indirect")
+    return {
+        "material": material,
+        "direct_labour": direct * costs.labour_cny_per_h,
+        "indirect_labour": operator_hours(factory, calendar, t0, t1, "indirect") * costs.labour_cny_per_h,
+        "energy": float(table[:, F["energy_cny"]].sum()) + base_cny,
+        "maintenance": float(table[:, F["repair_min"]].sum()) / 60 * costs.maintenance_cny_per_repair_h
+        + float(table[:, F["failures"]].sum()) * costs.spares_cny_per_repair
+        + float(table[:, F["interventions"]].sum()) * costs.spares_cny_per_intervention,
+        "overhead": (t1 - t0) / 60 * costs.overhead_cny_per_h,
+    }
 
 
 def _oee_parts(rows: np.ndarray) -> tuple[float, float, float, float, float]:
@@ -92,6 +129,7 @@ def station_kpis(factory: Factory, table: np.ndarray, window: float) -> dict[str
             "drifts": float(row[F["drifts"]]),
             "material_calls": float(row[F["material_calls"]]),
             "failures_per_1000h": _div(row[F["failures"]] * 60_000, pbt),
+            "starved_machine_h_per_week": row[F["starved"]] / 60 / (window / WEEK),
         }
     return out
 
@@ -122,18 +160,23 @@ def window_kpis(
     periods = {name: s["active_period_min"] for name, s in stations.items()}
     bottleneck = max(periods, key=lambda n: -1.0 if math.isnan(periods[n]) else periods[n])
 
-    costs = factory.costs
     op_hours = operator_hours(factory, calendar, t0, t1)
-    money = (
-        op_hours * costs.labour_cny_per_h
-        + table[:, F["energy_cny"]].sum()
-        + table[:, F["repair_min"]].sum() / 60 * costs.maintenance_cny_per_repair_h
-        + window / 60 * costs.overhead_cny_per_h
-        + plant("material")
-    )
+    spent = cost_split(factory, calendar, table, plant("base_cny"), plant("material"), t0, t1)
+    conversion = sum(spent.values()) - spent["material"]
+    split = {f"cost_{kind}_cny": _div(amount, finished) for kind, amount in spent.items()}
+    # Value added is priced at the window's conversion cost per planned minute of work done (absorption
+    # costing at standard time), so WIP and scrap carry the labour, energy and overhead put into them.
+    per_planned_min = _div(conversion, table[:, F["planned_min"]].sum())
+    per_planned_min = 0.0 if math.isnan(per_planned_min) else per_planned_min
+    weeks = window / WEEK
+    energy_kwh += plant("base_kwh")
+    energy_per_unit = _div(energy_kwh, finished)
+    grid = factory.energy.grid_emission
     machines = sum(s.machines for s in factory.stations)
+    starved = table[:, F["starved"]].sum()
     kpis = {
         "oee": a * e * q,
+        "oee_loaded": _div(a * pbt, pbt - starved) * e * q,
         "availability": a,
         "effectiveness": e,
         "quality_ratio": q,
@@ -144,12 +187,17 @@ def window_kpis(
         "lead_time_p95_min": lead_time_quantile(layout.hist(d), 0.95),
         "flow_time_min": _div(plant("flow_sum"), out_units),
         "wip": _div(plant("wip_area"), window),
+        "wip_value_cny": (plant("wip_material_area") + per_planned_min * plant("wip_value_min_area")) / window,
         "on_time_rate": _div(plant("on_time"), finished),
         "first_pass_yield": _div(plant("first_pass"), out_units),
         "scrap_rate": _div(scrapped, out_units),
-        "energy_kwh_per_unit": _div(energy_kwh, finished),
+        "scrap_value_cny_per_week": (plant("scrap_material") + per_planned_min * plant("scrap_value_min")) / weeks,
+        "rework_h_per_week": plant("rework_min") / 60 / weeks,
+        "energy_kwh_per_unit": energy_per_unit,
+        "carbon_kg_per_unit": energy_per_unit * grid.kgco2_per_kwh if grid else math.nan,
         "labour_productivity": _div(finished, op_hours),
-        "unit_cost_cny": _div(money, finished),
+        "unit_cost_cny": sum(split.values()),
+        **split,
         "bottleneck_oee": stations[bottleneck]["oee"],
     }
     return kpis, stations, bottleneck

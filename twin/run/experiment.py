@@ -36,7 +36,7 @@ TREND_P = 0.001
 TREND_GROWTH = 0.25
 """WIP is taken to grow when its slope over the window's batch means is significant at TREND_P and
 the fitted rise over the window exceeds TREND_GROWTH of the mean WIP."""
-WITH_EFFECTIVENESS = {"effectiveness", "oee", "nee", "teep", "bottleneck_oee"}
+WITH_EFFECTIVENESS = {"effectiveness", "oee", "oee_loaded", "nee", "teep", "bottleneck_oee"}
 """Ratios that are multiples of effectiveness, which exceeds 1 when a machine beats its planned time."""
 
 Progress = Callable[[float], None]

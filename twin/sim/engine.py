@@ -21,7 +21,7 @@ from twin.sim.information import InfoNetwork
 from twin.sim.machine import N_STATES, Machine, Mode
 from twin.sim.operators import OperatorPool
 from twin.sim.parts import Route, RouteStep
-from twin.sim.plant import Plant
+from twin.sim.plant import BaseLoadMeter, Plant
 from twin.sim.release import ReleaseControl, saturated_source
 from twin.sim.rng import Streams, uniform_sampler
 from twin.sim.station import Arrival, LineStock, Maintenance, PriceCurve, StationRuntime
@@ -39,7 +39,16 @@ PLANT_FIELDS = (
     "flow_sum",
     "material",
     "wip",
+    "wip_material_area",
+    "wip_value_min_area",
+    "scrap_material",
+    "scrap_value_min",
+    "rework_min",
+    "base_kwh",
+    "base_cny",
 )
+"""Plant-wide running sums (see :class:`~twin.sim.plant.Plant`); ``base_kwh`` and ``base_cny`` are the
+base load's energy and its cost."""
 STATION_FIELDS = (
     "producing",
     "setup",
@@ -125,7 +134,8 @@ class Simulation:
         if factory.calendar is not None:
             self._calendars[factory.calendar.model_dump_json()] = self.calendar
         self.layout = Layout(len(factory.stations))
-        self.plant = Plant(env)
+        price = PriceCurve(factory.energy.tariff, self.calendar) if factory.energy.tariff else None
+        self.plant = Plant(env, base_load=_base_load(factory, self.calendar, price))
         index = {s.name: k for k, s in enumerate(factory.stations)}
         info = factory.information
         self.network = InfoNetwork(info, self.calendar, streams) if info else None
@@ -375,6 +385,15 @@ class Simulation:
             if progress is not None:
                 progress(t / end if end else 1.0)
         return out
+
+
+def _base_load(factory: Factory, calendar: WorkCalendar | None, price: PriceCurve | None) -> BaseLoadMeter | None:
+    loads = factory.energy.base_loads
+    if not loads:
+        return None
+    on = sum(b.on_shift_kw for b in loads)
+    off = sum(b.off_shift_kw for b in loads)
+    return BaseLoadMeter(on, off, calendar, price, factory.costs.energy_cny_per_kwh)
 
 
 def _delay(sampler: Sampler) -> Arrival:

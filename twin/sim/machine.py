@@ -288,9 +288,11 @@ class Machine:
                     else:
                         self.reworked += 1
                         part.reworked = True
+                        self.plant.rework(route.steps[part.step].planned_min)
                         buffer.put(part, force=True, front=True)
             self.good += len(passed)
             for part in passed:
+                self.plant.step_done(route.steps[part.step].planned_min)
                 part.step += 1
                 if part.step == len(route.steps):
                     self.plant.finish(part)

@@ -411,10 +411,18 @@ class Policies(Spec):
 
 
 class Costs(Sourced):
-    labour_cny_per_h: Float = Field(default=0.0, ge=0, description="per operator-hour")
+    labour_cny_per_h: Float = Field(default=0.0, ge=0, description="per paid operator-hour (direct and indirect pools)")
     energy_cny_per_kwh: Float = Field(default=0.0, ge=0)
-    maintenance_cny_per_repair_h: Float = Field(default=0.0, ge=0)
-    overhead_cny_per_h: Float = Field(default=0.0, ge=0)
+    maintenance_cny_per_repair_h: Float = Field(
+        default=0.0, ge=0, description="per hands-on maintenance hour (travel, repair, interventions)"
+    )
+    spares_cny_per_repair: Float = Field(default=0.0, ge=0, description="spare parts and consumables per breakdown")
+    spares_cny_per_intervention: Float = Field(
+        default=0.0, ge=0, description="spare parts per preventive or predictive intervention (false alarms included)"
+    )
+    overhead_cny_per_h: Float = Field(
+        default=0.0, ge=0, description="per calendar hour: depreciation, building, staff not modelled as pools"
+    )
 
 
 class TariffPeriod(Spec):
@@ -422,13 +430,38 @@ class TariffPeriod(Spec):
     price_cny_per_kwh: Float = Field(ge=0)
 
 
+class BaseLoad(Sourced):
+    """A plant load that runs whatever the machines do (compressed air, HVAC, lighting), kW."""
+
+    name: Name
+    on_shift_kw: Float = Field(ge=0, description="while the plant is on shift (working time, breaks, planned stops)")
+    off_shift_kw: Float = Field(default=0.0, ge=0, description="outside the shifts")
+
+
+class GridEmission(Sourced):
+    """CO2 emitted per kWh drawn from the grid; prefer the plant's provincial factor."""
+
+    kgco2_per_kwh: Float = Field(ge=0, le=2)
+
+
 class Energy(Sourced):
-    """Energy management: idle switch-off (needs EMS metering) and a time-of-use tariff."""
+    """Energy management (idle switch-off, needs EMS metering; a time-of-use tariff), the plant's base
+    loads and the grid's emission factor."""
 
     switch_off_after_min: Float | None = Field(
         default=None, gt=0, description="idle machines drop to 'off' power after this long"
     )
     tariff: list[TariffPeriod] = Field(default_factory=list, description="time-of-use prices by time of day")
+    base_loads: list[BaseLoad] = Field(default_factory=list, description="compressed air, HVAC, lighting...")
+    grid_emission: GridEmission | None = Field(default=None, description="for carbon per unit; absent: not reported")
+
+    @field_validator("base_loads")
+    @classmethod
+    def _unique_loads(cls, items: list[BaseLoad]) -> list[BaseLoad]:
+        names = [b.name for b in items]
+        if len(set(names)) < len(names):
+            raise ValueError("each base load needs its own name")
+        return items
 
 
 def _declarable(name: str) -> str:

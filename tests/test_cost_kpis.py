@@ -1,0 +1,212 @@
+"""KPIs a plant manager and a finance controller decide on: the unit cost and what it is made of,
+OEE on loaded time, WIP and scrap at accumulated cost, rework hours, base-load energy and carbon,
+and the capacity headroom of a plant (against queueing theory where it has an exact answer)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import build_factory, exp, saturated
+from test_theory import assert_close, two_machine_throughput
+from typer.testing import CliRunner
+
+from twin import load_factory, simulate
+from twin.cli import app
+from twin.kpi.capacity import capacity
+
+SPLIT = (
+    "cost_material_cny",
+    "cost_direct_labour_cny",
+    "cost_indirect_labour_cny",
+    "cost_energy_cny",
+    "cost_maintenance_cny",
+    "cost_overhead_cny",
+)
+CALENDAR = {
+    "shifts": [{"name": "day", "start": "08:00", "hours": 8}, {"name": "late", "start": "16:00", "hours": 8}],
+    "days_per_week": 5,
+    "breaks": [{"start": "12:00", "minutes": 30}],
+}
+
+
+def _costed_line(**top):
+    """Two stations with everything that costs money: operators, failures, power, base load, scrap."""
+    stations = [
+        {
+            "name": "a",
+            "operators": 1,
+            "failures": {"ttf_min": exp(300.0), "ttr_min": exp(20.0)},
+            "power_kw": {"busy": 10.0, "idle": 2.0},
+            "quality": {"scrap": 0.02, "rework": 0.05},
+        },
+        {"name": "b", "power_kw": {"busy": 4.0, "idle": 1.0}, "quality": {"scrap": 0.01}},
+    ]
+    product = {
+        "name": "p",
+        "routing": [{"station": "a", "time_min": exp(1.5)}, {"station": "b", "time_min": exp(1.0)}],
+        "demand": {"interarrival_min": exp(2.0)},
+        "material_cost_cny": 40.0,
+    }
+    return build_factory(
+        stations,
+        [product],
+        operators=[{"name": "crew", "count": 2, "stations": ["a"]}],
+        costs={
+            "labour_cny_per_h": 50,
+            "energy_cny_per_kwh": 0.7,
+            "maintenance_cny_per_repair_h": 60,
+            "spares_cny_per_repair": 100,
+            "overhead_cny_per_h": 120,
+        },
+        energy={
+            "base_loads": [{"name": "air", "on_shift_kw": 8.0, "off_shift_kw": 1.0}],
+            "grid_emission": {"kgco2_per_kwh": 0.55},
+        },
+        **top,
+    )
+
+
+def test_cost_split_adds_up_to_the_unit_cost_in_every_replication():
+    r = simulate(_costed_line(calendar=CALENDAR), days=14, reps=4, warmup=2880, seed=3)
+    table = r.table()
+    for _, row in table.iterrows():
+        assert sum(row[k] for k in SPLIT) == row["unit_cost_cny"]
+        assert all(row[k] > 0 for k in SPLIT if k != "cost_indirect_labour_cny")
+        assert row["cost_indirect_labour_cny"] == 0  # no pool of kind indirect
+
+
+def test_carbon_per_unit_is_energy_per_unit_times_the_grid_factor():
+    r = simulate(_costed_line(), days=3, reps=3, warmup=600, seed=4)
+    for _, row in r.table().iterrows():
+        assert row["carbon_kg_per_unit"] == pytest.approx(row["energy_kwh_per_unit"] * 0.55, rel=1e-12)
+
+
+def test_carbon_is_not_reported_without_a_grid_factor():
+    r = simulate(saturated([{"name": "m"}], [{"station": "m", "time_min": 1.0}]), days=1, reps=1, warmup=0)
+    assert r.kpis["carbon_kg_per_unit"].mean is None
+
+
+def test_base_load_energy_is_kw_times_on_and_off_shift_hours():
+    # No machine power: all energy is the base load, 8 kW on shift and 1 kW off shift.
+    stations = [{"name": "m"}]
+    product = {"name": "p", "routing": [{"station": "m", "time_min": 1.0}], "demand": {"interarrival_min": 3.0}}
+    f = build_factory(
+        stations,
+        [product],
+        calendar=CALENDAR,
+        energy={
+            "base_loads": [
+                {"name": "air", "on_shift_kw": 5.0, "off_shift_kw": 1.0},
+                {"name": "light", "on_shift_kw": 3.0},
+            ]
+        },  # fmt: skip
+        costs={"energy_cny_per_kwh": 0.5},
+    )
+    r = simulate(f, days=21, reps=1, warmup=7 * 1440)
+    on_h = 2 * 5 * 16  # two weeks of 5 days x 16 h on shift (breaks are on shift)
+    off_h = 2 * 168 - on_h
+    kwh = 8.0 * on_h + 1.0 * off_h
+    good = r.kpis["throughput_per_h"].mean * 2 * 168
+    assert r.kpis["energy_kwh_per_unit"].mean * good == pytest.approx(kwh, rel=1e-9)
+    assert r.kpis["cost_energy_cny"].mean * good == pytest.approx(0.5 * kwh, rel=1e-9)
+
+
+def test_oee_on_loaded_time_is_at_least_iso_oee_and_equal_when_there_is_always_work():
+    demand_bound = simulate(_costed_line(), days=3, reps=3, warmup=600, seed=5)
+    for _, row in demand_bound.table().iterrows():
+        assert row["oee_loaded"] > row["oee"] + 0.05  # a plant at ~70 % load idles for lack of orders
+    busy = saturated([{"name": "m", "failures": {"ttf_min": exp(100.0), "ttr_min": exp(10.0)}}],
+                     [{"station": "m", "time_min": exp(1.0)}])  # fmt: skip
+    always = simulate(busy, days=2, reps=3, warmup=0, seed=6)
+    for _, row in always.table().iterrows():
+        assert row["oee_loaded"] == pytest.approx(row["oee"], rel=1e-12)
+
+
+def test_on_a_one_station_line_wip_is_worth_its_material_by_littles_law():
+    # M/M/1 at rho 0.8: L = rho / (1 - rho) = 4 units, each worth its material (no step passed yet),
+    # whatever the conversion costs, since value is added when a step is passed.
+    lam, mu, material = 0.8, 1.0, 40.0
+    product = {"name": "p", "routing": [{"station": "m", "time_min": exp(1 / mu)}],
+               "demand": {"interarrival_min": exp(1 / lam)}, "material_cost_cny": material}  # fmt: skip
+    f = build_factory([{"name": "m"}], [product], costs={"overhead_cny_per_h": 300})
+    r = simulate(f, days=20, reps=10, warmup=2000, seed=11)
+    for _, row in r.table().iterrows():
+        assert row["wip_value_cny"] == pytest.approx(material * row["wip"], rel=1e-9)
+    assert_close(r.kpis["wip_value_cny"], material * lam / mu / (1 - lam / mu))
+
+
+def test_wip_downstream_carries_the_value_added_upstream():
+    # Two stations: units at the second have passed the first, so they carry its conversion cost.
+    product = {"name": "p", "routing": [{"station": "a", "time_min": exp(1.0)}, {"station": "b", "time_min": exp(1.0)}],
+               "demand": {"interarrival_min": exp(2.0)}, "material_cost_cny": 10.0}  # fmt: skip
+    f = build_factory([{"name": "a"}, {"name": "b"}], [product], costs={"overhead_cny_per_h": 60})
+    r = simulate(f, days=5, reps=3, warmup=1000, seed=7)
+    for _, row in r.table().iterrows():
+        assert row["wip_value_cny"] > 10.0 * row["wip"]
+
+
+def test_scrap_value_and_rework_hours_follow_the_defect_rates():
+    # One station, Poisson orders at 0.5/min, each pass scrapped with 0.04 and redone with 0.1;
+    # a scrapped unit passed no step, so it is worth its material.
+    lam, scrap, rework, material = 0.5, 0.04, 0.10, 25.0
+    product = {"name": "p", "routing": [{"station": "m", "time_min": exp(1.0), "planned_min": 0.9}],
+               "demand": {"interarrival_min": exp(1 / lam)}, "material_cost_cny": material}  # fmt: skip
+    f = build_factory([{"name": "m", "quality": {"scrap": scrap, "rework": rework}}], [product])
+    r = simulate(f, days=20, reps=8, warmup=1000, seed=8)
+    passes_per_unit = 1 / (1 - rework)  # until scrapped or good: geometric in (1 - rework)
+    scrapped_per_week = lam * 10080 * scrap * passes_per_unit
+    redone_per_week = lam * 10080 * rework * passes_per_unit
+    assert_close(r.kpis["scrap_value_cny_per_week"], material * scrapped_per_week)
+    assert_close(r.kpis["rework_h_per_week"], redone_per_week * 0.9 / 60, rel_width=0.05)
+
+
+def test_capacity_of_one_exponential_machine_is_sixty_over_its_mean():
+    product = {"name": "p", "routing": [{"station": "m", "time_min": exp(2.0)}],
+               "demand": {"interarrival_min": exp(4.0)}}  # fmt: skip
+    c = capacity(build_factory([{"name": "m"}], [product]), days=10, reps=8, warmup=500, seed=9)
+    assert_close(c.max_throughput, 60 / 2.0, rel_width=0.02)
+    assert_close(c.throughput, 60 / 4.0, rel_width=0.05)
+    assert c.headroom.lo > 0
+    assert c.freed_machine_h_per_week()["m"] == pytest.approx(0.5 * 168, rel=0.05)
+
+
+@pytest.mark.parametrize("buffer", [0, 2])
+def test_capacity_of_a_two_station_line_with_a_finite_buffer_matches_the_markov_chain(buffer):
+    mu1, mu2 = 1.0, 1.1
+    stations = [{"name": "m1"}, {"name": "m2", "buffer": buffer}]
+    routing = [{"station": "m1", "time_min": exp(1 / mu1)}, {"station": "m2", "time_min": exp(1 / mu2)}]
+    f = build_factory(stations, [{"name": "p", "routing": routing, "demand": {"interarrival_min": exp(2.0)}}])
+    c = capacity(f, days=5, reps=10, warmup=500, seed=14)
+    assert_close(c.max_throughput, two_machine_throughput(mu1, mu2, buffer) * 60, rel_width=0.02)
+
+
+def test_default_plant_can_sustain_more_than_its_demand():
+    c = capacity(load_factory("precision_machining"), days=14, reps=2, warmup=7 * 1440, seed=1)
+    assert c.headroom.lo > 0
+    assert c.max_throughput.mean > 1.1 * c.throughput.mean
+    assert not any("saturated" in w for w in c.warnings)
+
+
+def test_pools_of_kind_indirect_are_billed_as_indirect_labour():
+    # One direct operator at m, two heads of an indirect pool (set here as the pool's ``kind``).
+    stations = [{"name": "m", "operators": 1}, {"name": "n"}]
+    routing = [{"station": "m", "time_min": 1.0}, {"station": "n", "time_min": 1.0}]
+    pools = [{"name": "direct", "count": 1, "stations": ["m"]}, {"name": "office", "count": 2, "stations": ["n"]}]
+    f = saturated(stations, routing, operators=pools, costs={"labour_cny_per_h": 60})
+    f = f.model_copy(update={"operators": [f.operators[0], f.operators[1].model_copy(update={"kind": "indirect"})]})
+    r = simulate(f, days=1, reps=1, warmup=0)
+    good = r.kpis["throughput_per_h"].mean * 24
+    assert r.kpis["cost_direct_labour_cny"].mean * good == pytest.approx(60 * 24)
+    assert r.kpis["cost_indirect_labour_cny"].mean * good == pytest.approx(2 * 60 * 24)
+
+
+def test_simulate_shows_the_cost_split_and_with_capacity_the_headroom():
+    result = CliRunner().invoke(app, ["simulate", "--days", "1", "--reps", "2", "--capacity"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.stderr
+    for row in ("Unit manufacturing cost 单位制造成本", "indirect labour", "OEE on loaded time", "Carbon per unit",
+                "WIP value", "Capacity (saturated) 产能上限", "Headroom 产能余量"):  # fmt: skip
+        assert row in result.stdout
+    doc = CliRunner().invoke(app, ["simulate", "--days", "1", "--reps", "2", "--capacity", "--json"]).stdout
+    capacity = json.loads(doc)["capacity"]
+    assert capacity["max_throughput_per_h"]["mean"] > 0 and capacity["headroom_per_h"]["unit"] == "units/h"
