@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from twin.sim.queues import make_queue
+from twin.sim.queues import AtcsParams, make_queue
 
 if TYPE_CHECKING:
     from twin.sim.machine import Machine
@@ -45,11 +45,13 @@ class Buffer:
         rule: str,
         by_route: bool = False,
         cutoff: Callable[[float], float] | None = None,
+        atcs: AtcsParams | None = None,
     ):
-        """``by_route``: batch station (takes units of one product); ``cutoff``: stale dispatching view."""
+        """``by_route``: batch station (takes units of one product); ``cutoff``: stale dispatching view;
+        ``atcs``: the station's parameters for the ATCS rule."""
         self.env = env
         self.capacity = float("inf") if capacity is None else capacity
-        self.queue = make_queue(rule, by_route, cutoff, lambda: env.now)
+        self.queue = make_queue(rule, by_route, cutoff, lambda: env.now, atcs)
         self.getters: deque[tuple[Machine, simpy.Event]] = deque()
         self.putters: deque[tuple[Part, simpy.Event]] = deque()
         self.watchers: list[simpy.Event] = []
