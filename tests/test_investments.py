@@ -85,7 +85,7 @@ MECHANISMS = {
     "ai_vision": lambda b, a: len(a.information.ai_applications) > len(b.information.ai_applications),
     "robot_loading": lambda b, a: a.station("milling").operators == 0,
     "ai_pdm": lambda b, a: a.policies.maintenance.predictive.recall > b.policies.maintenance.predictive.recall,
-    "ai_scheduling": lambda b, a: a.policies.release.every_min < b.policies.release.every_min,
+    "ai_scheduling": lambda b, a: a.policies.release.on_starving and not b.policies.release.on_starving,
     "ai_energy": lambda b, a: a.energy.switch_off_after_min == 5,
     "ai_process_control": lambda b, a: a.station("milling").quality.scrap < 0.75 * b.station("milling").quality.scrap,
     "digital_twin_ops": lambda b, a: a.policies.atcs.k2 < b.policies.atcs.k2,

@@ -83,6 +83,7 @@ STEP_EFFECTS = {
     # SMED give back (+0.2 OEE points, CI spans 0). PM only where a wear-out mode exists is issue 9.
     "precision_machining_advanced": {
         "lead_time_min": -1,
+        "wip": -1,  # MES releases against a workload norm it measures on the floor (issue 9)
         "scrap_rate": -1,
         "first_pass_yield": +1,
         "milling.setup_share": -1,
@@ -103,6 +104,7 @@ STEP_EFFECTS = {
         "first_pass_yield": +1,
         "energy_kwh_per_unit": -1,
         "grinding.setup_share": -1,
+        "lead_time_min": -1,  # event-driven release feeds starving first stations (issue 9: was later)
     },
 }
 

@@ -36,6 +36,7 @@ class Buffer:
         "t_last",
         "wait_sum",
         "taken",
+        "on_starving",
     )
 
     def __init__(
@@ -60,6 +61,8 @@ class Buffer:
         self.t_last = 0.0
         self.wait_sum = 0.0
         self.taken = 0
+        self.on_starving: Callable[[], None] | None = None
+        """Called when a machine here starves (workload release then feeds it at once)."""
 
     @property
     def items(self) -> list[Part]:
@@ -162,6 +165,8 @@ class Buffer:
         """Event whose value is the next part put into this (empty) buffer."""
         ev = self.env.event()
         self.getters.append((machine, ev))
+        if self.on_starving is not None:
+            self.on_starving()
         return ev
 
     def cancel_take(self, ev: simpy.Event) -> None:

@@ -7,7 +7,9 @@ floor), and releases the backlog in due-date order while each station on an orde
 under its norm of ``norm_h`` hours of its machines' time. Orders that would overload a station wait
 for the next run; later orders that fit go ahead. With ``group_min`` the run takes, right behind a
 released order, the backlog orders of the same product due within that window (one set-up serves
-them all): sequencing at release, the way an APS groups same-product orders.
+them all): sequencing at release, the way an APS groups same-product orders. With ``on_starving`` a
+machine that starves at the first station of a routing gets the earliest-due order waiting for it at
+once, norm or not (the starvation-avoidance trigger of continuous workload-control release).
 """
 
 from __future__ import annotations
@@ -49,6 +51,17 @@ class WorkloadRelease:
         self.backlog: list[Order] = []
         self.seq = 0
         env.process(self._plan(spec.every_min))
+        if spec.on_starving:
+            for k, buffer in enumerate(buffers):
+                buffer.on_starving = lambda k=k: self.feed(k)
+
+    def feed(self, station: int) -> None:
+        """Release the earliest-due order whose routing starts at the starving ``station``."""
+        first = [o for o in self.backlog if o.route.steps[0].station == station]
+        if first:
+            order = min(first, key=lambda o: (o.due, o.seq))
+            self.backlog.remove(order)
+            self._release(order)
 
     def add(self, route: Route, qty: int, arrived: float) -> None:
         self.seq += 1

@@ -279,6 +279,10 @@ class Release(Sourced):
         le=100_000,
         description="workload: orders of one product due within this many minutes of a released one go with it",
     )
+    on_starving: Bool = Field(
+        default=False,
+        description="workload: a machine starving at an order's first station gets the earliest-due order at once",
+    )
 
     @model_validator(mode="after")
     def _parameters_for_policy(self) -> Release:
