@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from conftest import build_factory, exp
+from pydantic import ValidationError
 
 import twin.sim.queues as queues
 from twin.plan.presets import load_model
@@ -165,3 +166,24 @@ def test_mes_workload_release_lowers_wip_against_push_on_the_default_plant():
     push = mes.model_copy(update={"policies": mes.policies.model_copy(update={"release": Release()})})
     runs = compare([push, mes], days=14, reps=4, seed=1, warmup=10080)
     assert runs.delta("wip", 1, base=0).hi < 0
+
+
+def test_workload_release_without_a_norm_is_reported():
+    product = {"name": "p", "routing": [{"station": "m", "time_min": 1.0}], "demand": {"interarrival_min": 5.0}}
+    with pytest.raises(ValidationError, match="policy workload needs norm_h"):
+        build_factory([{"name": "m"}], [product], policies={"release": {"policy": "workload"}})
+
+
+def test_workload_release_holds_orders_while_a_station_is_over_its_norm():
+    product = {
+        "name": "p",
+        "routing": [{"station": "m", "time_min": exp(1.0)}],
+        "demand": {"interarrival_min": exp(0.9)},  # load 111 %: under push the queue grows without end
+    }
+    push = build_factory([{"name": "m"}], [product])
+    norm = build_factory(
+        [{"name": "m"}], [product], policies={"release": {"policy": "workload", "norm_h": 0.5, "every_min": 5}}
+    )
+    runs = compare([push, norm], days=3, reps=4, seed=5, warmup=720)
+    # A run releases while under 30 min of work (≈ 30 units) is released; a few more arrive at once.
+    assert runs.results[1].kpis["wip"].hi < 40 < 100 < runs.results[0].kpis["wip"].lo
