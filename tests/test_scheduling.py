@@ -187,3 +187,11 @@ def test_workload_release_holds_orders_while_a_station_is_over_its_norm():
     runs = compare([push, norm], days=3, reps=4, seed=5, warmup=720)
     # A run releases while under 30 min of work (≈ 30 units) is released; a few more arrive at once.
     assert runs.results[1].kpis["wip"].hi < 40 < 100 < runs.results[0].kpis["wip"].lo
+
+
+def test_with_a_stale_view_and_no_known_unit_the_machine_keeps_to_its_set_up():
+    routes = [Route(k, f"p{k}", [RouteStep(0, None, None, 1.0)], 1.0, 0.0) for k in range(2)]
+    q = IndexedQueue("atcs", False, lambda t: t - 10.0, lambda: 0.0, _params())  # told nothing for 10 min
+    for k in (0, 1, 0):
+        q.push(Part(routes[k], 0.0, 0.0))
+    assert [_pick(q, routes, last=1).route.index, _pick(q, routes, last=None).route.index] == [1, 0]

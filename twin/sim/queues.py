@@ -6,7 +6,8 @@ time at this step; set-up avoiding the first of the product the machine last ran
 ATCS the highest apparent tardiness cost with set-ups (:func:`atcs_pick`). Ties go to the unit
 earlier in the queue. With a stale view (``dispatch_state`` flow) units become
 known in the order they entered, once the cut-off passes their entry time; if none is known yet
-the machine takes the first unit in the queue, as a person at the machine would.
+the person at the machine takes the first unit of the product it is set up for, else the first unit
+in the queue (the shop-floor habit of a plant without a dispatcher).
 """
 
 from __future__ import annotations
@@ -141,7 +142,8 @@ class IndexedQueue:
         self.rule = rule
         self.atcs = atcs
         self.groups: dict[tuple[int, int], _Group] = {}
-        self.by_route = by_route
+        self.by_route = by_route or (cutoff is not None and rule != "fifo")
+        """Per-product order is kept for batch takes and for the fallback of a stale view."""
         self.n = 0
         self.dead = 0
         self.front_seq = 0
@@ -237,9 +239,19 @@ class IndexedQueue:
         """The unit the rule picks for ``machine`` (the queue must not be empty)."""
         if self.unseen is not None:
             self._reveal()
-        e = self._choose(machine) or _first_live(self.order)
+        e = self._choose(machine) or self._fallback(machine)
         self._kill(e)
         return e.part
+
+    def _fallback(self, machine: Machine) -> _Entry:
+        """The unit a person takes when the dispatcher knows none: the set-up's product first, else the first."""
+        if self.unseen is not None and machine.last_route is not None:
+            same = self.routes.get(machine.last_route.index)
+            if same is not None:
+                e = _first_live(same)
+                if e is not None:
+                    return e
+        return _first_live(self.order)
 
     def take_route(self, route: Route, limit: int) -> list[Part]:
         """Up to ``limit`` units of one product, in queue order (known to the dispatcher or not).
