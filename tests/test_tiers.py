@@ -83,7 +83,6 @@ STEP_EFFECTS = {
     # SMED give back (+0.2 OEE points, CI spans 0). PM only where a wear-out mode exists is issue 9.
     "precision_machining_advanced": {
         "lead_time_min": -1,
-        "wip": -1,  # MES releases against a workload norm it measures on the floor (issue 9)
         "scrap_rate": -1,
         "first_pass_yield": +1,
         "milling.setup_share": -1,
