@@ -244,7 +244,12 @@ def test_true_or_false_is_not_a_number(workdir, old, new, path):
         ),
         ("buffer: 3", "buffer: three", "stations[0].buffer", "a whole number"),
         ("buffer: 3", "buffer: 3\n    networked: maybe", "stations[0].networked", "true or false"),
-        ("policy: saturated", "policy: pull", "policies.release.policy", "one of 'push', 'conwip' or 'saturated'"),
+        (
+            "policy: saturated",
+            "policy: pull",
+            "policies.release.policy",
+            "one of 'push', 'conwip', 'saturated' or 'workload'",
+        ),
     ],
     ids=["space-in-name", "empty-list", "word-for-number", "word-for-boolean", "unknown-choice"],
 )

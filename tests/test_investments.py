@@ -78,7 +78,11 @@ MECHANISMS = {
     "repair_crew": lambda b, a: a.policies.maintenance.crews == b.policies.maintenance.crews + 1,
     "cmms": lambda b, a: a.policies.maintenance.travel_min.mean < b.policies.maintenance.travel_min.mean,
     "pm_program": lambda b, a: a.policies.maintenance.regime == "preventive",
-    "mes": lambda b, a: a.information.flows["orders"] == ["ERP", "MES", "FLOOR"],
+    "mes": lambda b, a: (
+        a.information.flows["orders"] == ["ERP", "MES", "FLOOR"]
+        and a.policies.release.policy == "workload"
+        and {s.dispatch for s in a.stations} == {"atcs"}
+    ),
     "erp_mes_realtime": lambda b, a: flow_mode(a, "orders") == "realtime" != flow_mode(b, "orders"),
     "wms": lambda b, a: flow_mode(a, "material_call") == "realtime" != flow_mode(b, "material_call"),
     "qms_spc": lambda b, a: flow_mode(a, "quality_feedback") == "realtime" != flow_mode(b, "quality_feedback"),
@@ -96,7 +100,7 @@ MECHANISMS = {
     "auto_inspection": lambda b, a: (
         a.station("inspection").operators == 0 and _heads(a, "inspectors") < _heads(b, "inspectors")
     ),
-    "aps": lambda b, a: a.policies.release.policy == "conwip",
+    "aps": lambda b, a: a.policies.release.group_min > 0,
     "pdm": lambda b, a: a.policies.maintenance.regime == "predictive",
     "ems_switch_off": lambda b, a: a.energy.switch_off_after_min == 15,
     "ai_vision": lambda b, a: len(a.information.ai_applications) > len(b.information.ai_applications),
@@ -106,10 +110,12 @@ MECHANISMS = {
         and _heads(a, "machinists") < _heads(b, "machinists")
     ),
     "ai_pdm": lambda b, a: a.policies.maintenance.predictive.recall > b.policies.maintenance.predictive.recall,
-    "ai_scheduling": lambda b, a: a.policies.dispatch == "setup_avoiding",
+    "ai_scheduling": lambda b, a: a.policies.release.on_starving and not b.policies.release.on_starving,
     "ai_energy": lambda b, a: a.energy.switch_off_after_min == 5,
     "ai_process_control": lambda b, a: a.station("milling").quality.scrap < 0.75 * b.station("milling").quality.scrap,
-    "digital_twin_ops": lambda b, a: "数字孪生工厂构建" in a.information.ai_applications,
+    "digital_twin_ops": lambda b, a: (
+        a.policies.atcs.k2 < b.policies.atcs.k2 and "数字孪生工厂构建" in a.information.ai_applications
+    ),
     "inprocess_gauging": lambda b, a: (
         a.station("milling").quality.drift.detect_min.mean < 0.1 * b.station("milling").quality.drift.detect_min.mean
     ),

@@ -234,8 +234,8 @@ class _Machine:
 def _reference_pick(items: list, rule: str, machine: _Machine, known: float | None):
     """The dispatching rules as documented, by scanning the queue."""
     visible = items if known is None or rule == "fifo" else [p for p in items if p.entered <= known]
-    if not visible:
-        return items[0]
+    if not visible:  # the person at the machine keeps to the set-up's product
+        return next((p for p in items if p.route is machine.last_route), items[0])
     if rule == "edd":
         return min(visible, key=lambda p: p.due)
     if rule == "spt":

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from twin.sim.queues import make_queue
+from twin.sim.queues import AtcsParams, make_queue
 
 if TYPE_CHECKING:
     from twin.sim.machine import Machine
@@ -36,6 +36,7 @@ class Buffer:
         "t_last",
         "wait_sum",
         "taken",
+        "on_starving",
     )
 
     def __init__(
@@ -45,11 +46,13 @@ class Buffer:
         rule: str,
         by_route: bool = False,
         cutoff: Callable[[float], float] | None = None,
+        atcs: AtcsParams | None = None,
     ):
-        """``by_route``: batch station (takes units of one product); ``cutoff``: stale dispatching view."""
+        """``by_route``: batch station (takes units of one product); ``cutoff``: stale dispatching view;
+        ``atcs``: the station's parameters for the ATCS rule."""
         self.env = env
         self.capacity = float("inf") if capacity is None else capacity
-        self.queue = make_queue(rule, by_route, cutoff, lambda: env.now)
+        self.queue = make_queue(rule, by_route, cutoff, lambda: env.now, atcs)
         self.getters: deque[tuple[Machine, simpy.Event]] = deque()
         self.putters: deque[tuple[Part, simpy.Event]] = deque()
         self.watchers: list[simpy.Event] = []
@@ -58,6 +61,8 @@ class Buffer:
         self.t_last = 0.0
         self.wait_sum = 0.0
         self.taken = 0
+        self.on_starving: Callable[[], None] | None = None
+        """Called when a machine here starves (workload release then feeds it at once)."""
 
     @property
     def items(self) -> list[Part]:
@@ -160,6 +165,8 @@ class Buffer:
         """Event whose value is the next part put into this (empty) buffer."""
         ev = self.env.event()
         self.getters.append((machine, ev))
+        if self.on_starving is not None:
+            self.on_starving()
         return ev
 
     def cancel_take(self, ev: simpy.Event) -> None:

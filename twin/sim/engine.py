@@ -22,6 +22,7 @@ from twin.sim.machine import N_STATES, Machine, Mode
 from twin.sim.operators import OperatorPool
 from twin.sim.parts import Route, RouteStep
 from twin.sim.plant import BaseLoadMeter, Plant
+from twin.sim.queues import AtcsParams
 from twin.sim.release import ReleaseControl, saturated_source
 from twin.sim.rng import Streams, uniform_sampler
 from twin.sim.station import Arrival, LineStock, Maintenance, PriceCurve, StationRuntime
@@ -143,7 +144,14 @@ class Simulation:
         cutoff = self.network.staleness("dispatch_state") if stale else None
         rule = factory.policies.dispatch
         self.buffers = [
-            Buffer(env, s.buffer, s.dispatch or rule, by_route=s.batch is not None, cutoff=cutoff)
+            Buffer(
+                env,
+                s.buffer,
+                s.dispatch or rule,
+                by_route=s.batch is not None,
+                cutoff=cutoff,
+                atcs=_atcs_params(factory, s) if (s.dispatch or rule) == "atcs" else None,
+            )
             for s in factory.stations
         ]
 
@@ -244,7 +252,14 @@ class Simulation:
                     self.plant, [self.routes[n] for n in names], weights, streams(f"mix/{factory.stations[k].name}")
                 )
         else:
-            self.release = ReleaseControl(env, self.plant, release.policy, release.cap)
+            machines = [s.machines for s in factory.stations]
+            batch_work = [0.0] * len(factory.stations)
+            for route in self.routes.values():
+                for step in route.steps:
+                    batch = factory.stations[step.station].batch
+                    if batch is not None:
+                        batch_work[step.station] = max(batch_work[step.station], batch.size * step.planned_min)
+            self.release = ReleaseControl(env, self.plant, release, machines, self.buffers, batch_work)
             for p in factory.products:
                 if p.demand is not None:
                     ia = p.demand.interarrival_min
@@ -394,6 +409,19 @@ def _base_load(factory: Factory, calendar: WorkCalendar | None, price: PriceCurv
     on = sum(b.on_shift_kw for b in loads)
     off = sum(b.off_shift_kw for b in loads)
     return BaseLoadMeter(on, off, calendar, price, factory.costs.energy_cny_per_kwh)
+
+
+def _atcs_params(factory: Factory, station: Station) -> AtcsParams:
+    """ATCS look-ahead and the station's expected set-ups by product index (s̄: their mean over product changes)."""
+    index = {p.name: k for k, p in enumerate(factory.products)}
+    default = station.setup_min.mean if station.setup_min else 0.0
+    matrix = {(index[a], index[b]): d.mean for a, row in station.setup_matrix.items() for b, d in row.items()}
+    n = len(index)
+    changes = [matrix.get((a, b), default) for a in range(n) for b in range(n) if a != b]
+    bar = sum(changes) / len(changes) if changes else 0.0
+    lots = [p.demand.lot_size if p.demand else 1 for p in factory.products]
+    a = factory.policies.atcs
+    return AtcsParams(a.k1, a.k2, lambda last, new: matrix.get((last, new), default), bar, lots.__getitem__)
 
 
 def _delay(sampler: Sampler) -> Arrival:

@@ -1,9 +1,23 @@
-"""Orders and their release to the shop floor: push, CONWIP, or a never-starved first station."""
+"""Orders and their release to the shop floor: push, CONWIP, workload control, or a never-starved first station.
+
+Workload control is order release as a planning system does it (Land & Gaalman's aggregate-load
+release; the finite-capacity release step of an APS): a planning run every ``every_min`` measures the
+planned work already released to each station (queued at it or upstream of it, read from the live
+floor), and releases the backlog in due-date order while each station on an order's routing is
+under its norm of ``norm_h`` hours of its machines' time. Orders that would overload a station wait
+for the next run; later orders that fit go ahead. With ``group_min`` the run takes, right behind a
+released order, the backlog orders of the same product due within that window (one set-up serves
+them all): sequencing at release, the way an APS groups same-product orders. With ``on_starving`` a
+machine that starves at the first station of a routing gets the earliest-due order waiting for it at
+once, norm or not (the starvation-avoidance trigger of continuous workload-control release).
+"""
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, deque
 from collections.abc import Callable, Generator
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
@@ -12,7 +26,111 @@ from twin.sim.parts import Part, Route
 from twin.sim.plant import Plant
 from twin.sim.station import Arrival
 from twin.spec.distributions import Sampler
-from twin.spec.factory import Demand
+from twin.spec.factory import Demand, Release
+
+
+@dataclass(slots=True)
+class Order:
+    """A customer order waiting for release (workload control)."""
+
+    due: float
+    seq: int
+    route: Route
+    qty: int
+    arrived: float
+
+
+class WorkloadRelease:
+    """Releases the order backlog against a workload norm per station at each planning run."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        plant: Plant,
+        spec: Release,
+        machines: list[int],
+        buffers: list,
+        batch_work: list[float] | None = None,
+    ):
+        """``batch_work``: planned minutes of one full batch per station (0 where it does not batch).
+
+        A batch station's norm is at least two full batches (one in the furnace, one filling): below
+        that, release would starve it while it waits to fill and lead time would grow, not shrink.
+        """
+        self.env, self.plant = env, plant
+        floors = batch_work or [0.0] * len(machines)
+        self.norm = [max(spec.norm_h * 60.0 * m, 2 * w * m) for m, w in zip(machines, floors, strict=True)]
+        self.buffers = buffers
+        self.group = spec.group_min
+        self.backlog: list[Order] = []
+        self.seq = 0
+        env.process(self._plan(spec.every_min))
+        if spec.on_starving:
+            for k, buffer in enumerate(buffers):
+                buffer.on_starving = lambda k=k: self.feed(k)
+
+    def feed(self, station: int) -> None:
+        """Release the earliest-due order whose routing starts at the starving ``station``."""
+        first = [o for o in self.backlog if o.route.steps[0].station == station]
+        if first:
+            order = min(first, key=lambda o: (o.due, o.seq))
+            self.backlog.remove(order)
+            self._release(order)
+
+    def add(self, route: Route, qty: int, arrived: float) -> None:
+        self.seq += 1
+        self.backlog.append(Order(arrived + route.due_allowance, self.seq, route, qty, arrived))
+
+    def load(self) -> list[float]:
+        """Planned minutes of released work waiting at or upstream of each station, read off the floor."""
+        load = [0.0] * len(self.norm)
+        for buffer in self.buffers:
+            for part in buffer.queue:
+                for step in part.route.steps[part.step :]:
+                    load[step.station] += step.planned_min
+        return load
+
+    def _plan(self, every: float) -> Generator:
+        while True:
+            if self.backlog:
+                self.run()
+            yield self.env.timeout(every)
+
+    def run(self) -> None:
+        """One planning run: release what fits, earliest due first, same-product orders grouped."""
+        load, norm = self.load(), self.norm
+        heapq.heapify(waiting := [(o.due, o.seq, o) for o in self.backlog])
+        kept: list[Order] = []
+        released: set[int] = set()
+        while waiting:
+            order = heapq.heappop(waiting)[-1]
+            if order.seq in released:
+                continue
+            steps = order.route.steps
+            if any(load[s.station] >= norm[s.station] for s in steps):
+                kept.append(order)
+                continue
+            batch = [order]
+            if self.group:
+                batch += [
+                    o
+                    for o in self.backlog
+                    if o.route is order.route
+                    and o.seq != order.seq
+                    and o.due <= order.due + self.group
+                    and o.seq not in released
+                ]
+            for o in batch:
+                released.add(o.seq)
+                self._release(o)
+                for s in steps:
+                    load[s.station] += s.planned_min * o.qty
+        self.backlog = [o for o in kept if o.seq not in released]
+
+    def _release(self, order: Order) -> None:
+        now = self.env.now
+        for _ in range(order.qty):
+            self.plant.release(Part(order.route, order.arrived, now))
 
 
 class ReleaseControl:
@@ -22,12 +140,17 @@ class ReleaseControl:
         self,
         env: simpy.Environment,
         plant: Plant,
-        policy: str,
-        cap: int | None,
+        spec: Release,
+        machines: list[int] | None = None,
+        buffers: list | None = None,
+        batch_work: list[float] | None = None,
     ):
+        """``machines``, ``buffers`` and ``batch_work`` per station are needed by workload control only."""
         self.env = env
         self.plant = plant
-        self.cap = cap if policy == "conwip" else None
+        self.cap = spec.cap if spec.policy == "conwip" else None
+        workload = spec.policy == "workload"
+        self.workload = WorkloadRelease(env, plant, spec, machines, buffers, batch_work) if workload else None
         self.backlog: deque[Part] = deque()
         self.arrived: Counter[int] = Counter()
         """Orders arrived per product index (the run guard names a product whose orders explode)."""
@@ -45,6 +168,9 @@ class ReleaseControl:
         self.env.timeout(delay).callbacks.append(lambda _: self._admit(route, qty, now))
 
     def _admit(self, route: Route, qty: int, arrived: float) -> None:
+        if self.workload is not None:
+            self.workload.add(route, qty, arrived)
+            return
         now = self.env.now
         for _ in range(qty):
             part = Part(route, arrived, now)

@@ -228,7 +228,7 @@ class LineSideMaterial(Sourced):
         return self
 
 
-DispatchRule = Literal["fifo", "edd", "spt", "setup_avoiding"]
+DispatchRule = Literal["fifo", "edd", "spt", "setup_avoiding", "atcs"]
 
 
 class Station(Sourced):
@@ -337,17 +337,47 @@ class OperatorPool(Sourced):
         return stations
 
 
-class Release(Spec):
-    """Order release: push on arrival, CONWIP with a cap, or saturated (never-starved first station)."""
+class Release(Sourced):
+    """Order release: push on arrival, CONWIP with a cap, saturated (never-starved first station), or
+    workload control (a planning run every ``every_min`` releases the backlog by due date while the work
+    already released to each station on an order's routing is under ``norm_h`` of that station's capacity).
+    """
 
-    policy: Literal["push", "conwip", "saturated"] = "push"
+    policy: Literal["push", "conwip", "saturated", "workload"] = "push"
     cap: Int | None = Field(default=None, ge=1, le=MAX_UNITS, description="CONWIP limit on units in process")
+    norm_h: Float | None = Field(
+        default=None,
+        gt=0,
+        le=10_000,
+        description="workload: released planned work per station, in hours of that station's machines",
+    )
+    every_min: Float = Field(default=60.0, gt=0, le=100_000, description="workload: minutes between planning runs")
+    group_min: Float = Field(
+        default=0.0,
+        ge=0,
+        le=100_000,
+        description="workload: orders of one product due within this many minutes of a released one go with it",
+    )
+    on_starving: Bool = Field(
+        default=False,
+        description="workload: a machine starving at an order's first station gets the earliest-due order at once",
+    )
 
     @model_validator(mode="after")
-    def _cap_for_conwip(self) -> Release:
+    def _parameters_for_policy(self) -> Release:
         if self.policy == "conwip" and self.cap is None:
             raise ValueError("policy conwip needs a cap")
+        if self.policy == "workload" and self.norm_h is None:
+            raise ValueError("policy workload needs norm_h")
         return self
+
+
+class Atcs(Sourced):
+    """Look-ahead parameters of the ATCS rule (Lee, Bhaskaran & Pinedo 1997): ``k1`` scales the slack
+    and ``k2`` the set-up a unit may carry before its urgency or its set-up outweighs a shorter unit."""
+
+    k1: Float = Field(default=2.0, gt=0, le=1_000, description="slack scale, in mean processing times")
+    k2: Float = Field(default=0.5, gt=0, le=1e9, description="set-up scale, in mean set-up times (large: ATC)")
 
 
 class Preventive(Sourced):
@@ -407,6 +437,7 @@ def _regime_name_is_maintenance(value: object) -> object:
 class Policies(Spec):
     release: Release = Release()
     dispatch: DispatchRule = "fifo"
+    atcs: Atcs = Atcs()
     maintenance: Annotated[Maintenance, BeforeValidator(_regime_name_is_maintenance)] = Maintenance()
 
 

@@ -85,7 +85,7 @@ def capability_profile(f: Factory) -> Profile:
     networked = sum(s.machines for s in f.stations if s.networked) / machines
     modes = {flow: flow_mode(f, flow) for flow in (*KEY_FLOWS, "condition_data", "energy_data")}
     rules = {s.dispatch or f.policies.dispatch for s in f.stations}
-    if "APS" in systems and modes["dispatch_state"] == "realtime" and rules & {"setup_avoiding", "edd"}:
+    if "APS" in systems and modes["dispatch_state"] == "realtime" and rules & {"setup_avoiding", "edd", "atcs"}:
         scheduling = "aps"
     elif "MES" in systems and modes["dispatch_state"] != "none" and rules - {"fifo"}:
         scheduling = "rules"
