@@ -18,7 +18,7 @@ from twin.sim.buffer import Buffer
 from twin.sim.calendar import WorkCalendar
 from twin.sim.guard import RunGuard
 from twin.sim.information import InfoNetwork
-from twin.sim.machine import N_STATES, Machine, Mode
+from twin.sim.machine import N_STATES, STATE_NAMES, Machine, Mode
 from twin.sim.operators import OperatorPool
 from twin.sim.parts import Route, RouteStep
 from twin.sim.plant import BaseLoadMeter, Plant
@@ -51,15 +51,7 @@ PLANT_FIELDS = (
 """Plant-wide running sums (see :class:`~twin.sim.plant.Plant`); ``base_kwh`` and ``base_cny`` are the
 base load's energy and its cost."""
 STATION_FIELDS = (
-    "producing",
-    "setup",
-    "down",
-    "blocked",
-    "starved",
-    "waiting_operator",
-    "planned_down",
-    "off_shift",
-    "maintenance",
+    *STATE_NAMES,  # the machine states first, in the order Machine.times keeps them
     "produced",
     "good",
     "scrapped",
