@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import PROBLEM, VALID
 from typer.testing import CliRunner, Result
 
 from twin.cli import app
@@ -24,27 +24,6 @@ from twin.spec import shipped_models
 runner = CliRunner()
 MODEL = "model.yaml"
 RESULT = "result.json"
-PROBLEM = re.compile(
-    r"^(?P<file>[^:]+?)(?::(?P<line>\d+))?: (?:(?P<path>\S+): )?found (?P<found>.+?); expected (?P<expected>.+)$"
-)
-
-VALID = """\
-name: cell
-policies:
-  release: {policy: saturated}
-stations:
-  - name: saw
-    buffer: 3
-  - name: mill
-    failures:
-      ttf_min: {dist: exponential, mean: 100}
-      ttr_min: {dist: exponential, mean: 5}
-products:
-  - name: bracket
-    routing:
-      - {station: saw, time_min: 1}
-      - {station: mill, time_min: {dist: exponential, mean: 0.9}}
-"""
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ Every problem is one line ``FILE[:LINE]: field.path: found ...; expected ...``, 
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
 import pytest
+from conftest import PROBLEM, VALID
 from typer.testing import CliRunner
 
 import twin
@@ -19,27 +19,6 @@ from twin.spec import shipped_models
 
 runner = CliRunner()
 MODEL = "model.yaml"
-PROBLEM = re.compile(
-    r"^(?P<file>[^:]+?)(?::(?P<line>\d+))?: (?:(?P<path>\S+): )?found (?P<found>.+?); expected (?P<expected>.+)$"
-)
-
-VALID = """\
-name: cell
-policies:
-  release: {policy: saturated}
-stations:
-  - name: saw
-    buffer: 3
-  - name: mill
-    failures:
-      ttf_min: {dist: exponential, mean: 100}
-      ttr_min: {dist: exponential, mean: 5}
-products:
-  - name: bracket
-    routing:
-      - {station: saw, time_min: 1}
-      - {station: mill, time_min: {dist: exponential, mean: 0.9}}
-"""
 
 
 @pytest.fixture
