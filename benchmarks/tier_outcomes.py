@@ -60,12 +60,12 @@ COHORT = {
 
 
 def capital_charge_cny_per_year(plant) -> float:
-    """Tax depreciation (capex / life of its tax class) plus opex of every catalogue investment the plant
-    has, each priced on the base plant as it was just before that investment."""
+    """Depreciation over the economic life (capex / useful life) plus opex of every catalogue investment
+    the plant has, each priced on the base plant as it was just before that investment."""
     catalogue = load_catalogue()
     made = [catalogue.get(i) for i in plant.investments if i in catalogue.ids]
     costs = priced(load_model(PRESETS[0]), made)
-    return sum(capex / inv.life_years + opex for inv, (capex, opex) in zip(made, costs, strict=True))
+    return sum(capex / inv.economic_life_years + opex for inv, (capex, opex) in zip(made, costs, strict=True))
 
 
 def main() -> None:

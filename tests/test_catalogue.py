@@ -158,3 +158,11 @@ def test_investments_json_prices_each_investment_for_the_plant_and_says_if_it_fi
         costs_for(CATALOGUE.get("feeder_carts"), SMT)[0]
     )
     assert not items["smed"]["fits"] and items["smed"]["why_not"]
+
+
+def test_the_capital_charge_spreads_capex_over_the_useful_life_not_the_shorter_tax_life():
+    mdc = CATALOGUE.get("mdc_all")
+    assert mdc.life_years == 3  # electronic equipment, EIT minimum
+    assert mdc.economic_life_years == mdc.useful_life_years == 8
+    no_life = mdc.model_copy(update={"useful_life_years": None})
+    assert no_life.economic_life_years == no_life.life_years  # default: the tax life

@@ -276,6 +276,7 @@ def investments(plant: PlantOpt = None, as_json: JsonOpt = False) -> None:
                 "opex_cny_per_year": f.opex_cny_per_year,
                 "tax_class": f.investment.tax_class,
                 "life_years": f.investment.life_years,
+                "useful_life_years": f.investment.economic_life_years,
             }
             for f in report
         ]

@@ -131,6 +131,12 @@ class Investment(Sourced):
     cost: Cost = Field(description="capital expenditure, CNY")
     opex: Cost = Field(default=Cost(), description="running cost, CNY per year")
     tax_class: TaxClass = Field(description="EIT depreciation class of the capital expenditure")
+    useful_life_years: Float | None = Field(
+        default=None,
+        gt=0,
+        le=30,
+        description="economic life: years it serves before it must be replaced (default: its tax life)",
+    )
     install: Install = Field(default=Install(), description="stations stopped while it is installed")
     ramp_up_months: Float = Field(default=0.0, ge=0)
     prerequisites: list[Name] = []
@@ -146,6 +152,15 @@ class Investment(Sourced):
     def life_years(self) -> float:
         """Straight-line tax life of the capital expenditure (minimum life of its class)."""
         return TAX_LIFE_YEARS[self.tax_class]
+
+    @property
+    def economic_life_years(self) -> float:
+        """Years the capital expenditure serves: what a yearly capital charge spreads it over.
+
+        Tax lives are legal minimums (electronic equipment 3 years) and shorter than what a gateway or a
+        software licence serves; charging capex over them would overstate the yearly cost.
+        """
+        return self.useful_life_years or self.life_years
 
     @property
     def capex_cny(self) -> float:
