@@ -29,13 +29,12 @@ def test_shipped_paths_differ_in_strategy_and_climb_the_tiers(plant):
         order = ["basic", "advanced", "excellent", "leading"]
         assert [order.index(t) for t in tiers] == sorted(order.index(t) for t in tiers), upgrade.name
         final_tiers[upgrade.name] = tiers[-1]
-    # With one AI scenario per mechanism, pdm and ai_vision are 2 AI scenarios of 14: short of excellent's
-    # 20 % on that criterion alone; the path that adds the leading AI items gets there.
-    assert final_tiers["to_leading"] == "excellent"
-    for name, tier in final_tiers.items():
-        if tier == "advanced":
-            final = assess(stage_plants(_named(paths, name), plant, catalogue)[-1], rubric)
-            assert [c.id for c in final.criteria if not final.passed[c.id] and c.tier == "excellent"] == ["e_ai_share"]
+    # Each strategy reaches excellent (its AI share from AI energy optimisation beside predictive
+    # maintenance and AI vision); leading's 60 % AI share needs more AI mechanisms than the catalogue has
+    # (issue 9), so the path through to leading ends at excellent, short on that criterion alone.
+    assert all(tier == "excellent" for tier in final_tiers.values()), final_tiers
+    final = assess(stage_plants(_named(paths, "to_leading"), plant, catalogue)[-1], rubric)
+    assert [c.id for c in final.criteria if not final.passed[c.id] and c.tier == "leading"] == ["l_ai_share"]
     first_stages = {tuple(p.stages[0].investments) for p in paths}
     assert len(first_stages) == len(paths)  # the strategies start differently
 
