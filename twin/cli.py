@@ -355,12 +355,12 @@ def _headcount(delta: dict[str, int | list[int]]) -> str:
 def assess_cmd(model: ModelArg = None, as_json: JsonOpt = False) -> None:
     """Tier the plant meets today and the gap to the next tier (indicative). 梯度自评与差距分析（参考）。"""
     factory = _load(model)
-    result = assess(factory, load_rubric(), load_catalogue())
+    rubric = load_rubric()
+    result = assess(factory, rubric, load_catalogue())
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
         return
     out = _out()
-    rubric = load_rubric()
     out.print(f"{factory.name}: meets {result.tier} {TIER_ZH[result.tier]} (indicative self-assessment 参考自评)")
     systems = ", ".join(f"{name} {SYSTEMS_ZH[name]}" for name in result.profile.systems) or "none 无"
     out.print(f"systems 系统: {systems}; networked machines 联网率 {result.profile.networked_share:.0%}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from twin.kpi.stats import Estimate
-from twin.run.experiment import Comparison, Model, Warmup, compare
+from twin.run.experiment import Comparison, Model, Warmup, base_factory, compare
 from twin.spec.factory import Factory, Release
 
 DEMAND_FACTOR = 3
@@ -102,15 +102,11 @@ class Saturated:
 
     @property
     def base(self) -> Factory:
-        return saturating_variant(_base(self.model), self.demand_factor)
+        return saturating_variant(base_factory(self.model), self.demand_factor)
 
     def for_replication(self, seed: int, replication: int) -> Factory:
         plant = self.model if isinstance(self.model, Factory) else self.model.for_replication(seed, replication)
         return saturating_variant(plant, self.demand_factor)
-
-
-def _base(model: Model) -> Factory:
-    return model if isinstance(model, Factory) else model.base
 
 
 def capacity(

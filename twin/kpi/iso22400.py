@@ -72,6 +72,7 @@ def cost_split(
     material: float,
     t0: float,
     t1: float,
+    paid_hours: float,
 ) -> dict[str, float]:
     """Money spent in the window by kind (CNY): what the unit cost is made of.
 
@@ -79,11 +80,11 @@ def cost_split(
     hour: both are fixed in the short run, so the sum is a full cost, not a variable one.
     """
     costs = factory.costs
-    direct = operator_hours(factory, calendar, t0, t1) - operator_hours(factory, calendar, t0, t1, "indirect")
+    indirect = operator_hours(factory, calendar, t0, t1, "indirect")
     return {
         "material": material,
-        "direct_labour": direct * costs.labour_cny_per_h,
-        "indirect_labour": operator_hours(factory, calendar, t0, t1, "indirect") * costs.labour_cny_per_h,
+        "direct_labour": (paid_hours - indirect) * costs.labour_cny_per_h,
+        "indirect_labour": indirect * costs.labour_cny_per_h,
         "energy": float(table[:, F["energy_cny"]].sum()) + base_cny,
         "maintenance": float(table[:, F["repair_min"]].sum()) / 60 * costs.maintenance_cny_per_repair_h
         + float(table[:, F["failures"]].sum()) * costs.spares_cny_per_repair
@@ -161,7 +162,7 @@ def window_kpis(
     bottleneck = max(periods, key=lambda n: -1.0 if math.isnan(periods[n]) else periods[n])
 
     op_hours = operator_hours(factory, calendar, t0, t1)
-    spent = cost_split(factory, calendar, table, plant("base_cny"), plant("material"), t0, t1)
+    spent = cost_split(factory, calendar, table, plant("base_cny"), plant("material"), t0, t1, op_hours)
     conversion = sum(spent.values()) - spent["material"]
     split = {f"cost_{kind}_cny": _div(amount, finished) for kind, amount in spent.items()}
     # Value added is priced at the window's conversion cost per planned minute of work done (absorption

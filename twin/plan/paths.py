@@ -22,11 +22,6 @@ def default_paths_path() -> Path:
     return data_dir("scenarios") / "paths.yaml"
 
 
-def paths_for(paths: PathsFile, plant: Factory) -> list[UpgradePath]:
-    """The paths written for ``plant`` (by name, or the base of a preset) or for any plant."""
-    return [p for p in paths.paths if p.plant is None or p.plant == plant.name]
-
-
 def load_paths(
     path: str | Path | None,
     plant: Factory,

@@ -386,7 +386,7 @@ def compare(
     """
     if not variants:
         raise ValueError("compare needs at least one variant")
-    first = _base(variants[0])
+    first = base_factory(variants[0])
     days = first.run.days if days is None else days
     reps = first.run.replications if reps is None else reps
     warmup = first.run.warmup if warmup is None else warmup
@@ -418,7 +418,8 @@ def compare(
     return Comparison(results)
 
 
-def _base(model: Model) -> Factory:
+def base_factory(model: Model) -> Factory:
+    """The plant a model is built on (a Factory is its own base)."""
     return model if isinstance(model, Factory) else model.base
 
 

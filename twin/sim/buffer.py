@@ -64,11 +64,6 @@ class Buffer:
         self.on_starving: Callable[[], None] | None = None
         """Called when a machine here starves (workload release then feeds it at once)."""
 
-    @property
-    def items(self) -> list[Part]:
-        """The queued units in queue order."""
-        return list(self.queue)
-
     def _tick(self, now: float) -> None:
         self.area += len(self.queue) * (now - self.t_last)
         self.t_last = now

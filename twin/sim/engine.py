@@ -122,10 +122,8 @@ class Simulation:
         self.factory = factory
         self.env = env = simpy.Environment()
         streams = Streams(seed, replication)
-        self.calendar = WorkCalendar(factory.calendar) if factory.calendar else None
         self._calendars: dict[str, WorkCalendar] = {}
-        if factory.calendar is not None:
-            self._calendars[factory.calendar.model_dump_json()] = self.calendar
+        self.calendar = self._work_calendar(factory.calendar)
         self.layout = Layout(len(factory.stations))
         price = PriceCurve(factory.energy.tariff, self.calendar) if factory.energy.tariff else None
         self.plant = Plant(env, base_load=_base_load(factory, self.calendar, price))
@@ -171,7 +169,7 @@ class Simulation:
 
         crews = factory.policies.maintenance.crews
         self.crews = OperatorPool(env, crews) if crews else None
-        prices: dict[int, PriceCurve] = {}
+        prices: dict[int, PriceCurve] = {id(self.calendar): price} if price is not None else {}
 
         self.stations: list[StationRuntime] = []
         self.machines: list[list[Machine]] = []
@@ -180,9 +178,9 @@ class Simulation:
             calendar = self._work_calendar(factory.station_calendar(st))
             price = None
             if factory.energy.tariff:
-                price = prices.get(id(calendar)) or prices.setdefault(
-                    id(calendar), PriceCurve(factory.energy.tariff, calendar)
-                )
+                if id(calendar) not in prices:
+                    prices[id(calendar)] = PriceCurve(factory.energy.tariff, calendar)
+                price = prices[id(calendar)]
             runtime = StationRuntime(
                 index=k,
                 buffer=self.buffers[k],

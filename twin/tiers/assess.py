@@ -226,13 +226,14 @@ def smallest_combination(
     catalogue: Catalogue,
     check: Check,
     after: dict[str, tuple[Profile, Profile]],
+    profile: Profile,
 ) -> list[str]:
     """The fewest investments that pass ``check`` together (cheapest among equals), or [] up to MAX_COMBINATION.
 
     Only investments that change what the check reads are combined; each set is applied with its
     missing prerequisites and the check re-read, so the answer is what the patched model shows.
     """
-    now = describe_gap(check, capability_profile(factory))
+    now = describe_gap(check, profile)
     movers = [inv for inv, (_, with_it) in after.items() if describe_gap(check, with_it) != now]
     have = set(factory.investments)
 
@@ -271,6 +272,8 @@ def assess(factory: Factory, rubric: Rubric, catalogue: Catalogue | None = None)
             for inv, (before, with_it) in after.items()
             if check_passes(c.check, with_it) and not check_passes(c.check, before)
         ]
-        combination = smallest_combination(factory, catalogue, c.check, after) if catalogue and not closers else []
+        combination = []
+        if catalogue and not closers:
+            combination = smallest_combination(factory, catalogue, c.check, after, profile)
         result.gaps.append(Gap(c, describe_gap(c.check, profile), closers, combination))
     return result
