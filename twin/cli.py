@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import math
+import os
 import sys
 import traceback
 from collections.abc import Collection, Sequence
@@ -719,6 +720,247 @@ def simulate_cmd(
         except OutputError as exc:
             _say(f"twin simulate: --out: {exc}; the result above was not saved")
             raise typer.Exit(EXIT_NOT_SAVED) from None
+
+
+COMPARE_KPIS = (
+    "throughput_per_h",
+    "lead_time_min",
+    "on_time_rate",
+    "oee",
+    "oee_loaded",
+    "wip",
+    "scrap_rate",
+    "energy_kwh_per_unit",
+    "labour_productivity",
+    "unit_cost_cny",
+)
+"""KPIs shown per stage in the terminal (all are in ``--json`` and the report)."""
+WORDS = {
+    "path": ("Path", "路径"),
+    "tiers": ("Tier by year", "各年梯度"),
+    "capex": ("Capex CNY", "投资 元"),
+    "npv": ("NPV CNY [95% CI]", "净现值 元 [95%置信区间]"),
+    "p": ("P(NPV>0)", "净现值为正概率"),
+    "irr": ("IRR", "内部收益率"),
+    "payback": ("Payback y", "回收期 年"),
+    "none": ("none", "无"),
+    "never": ("> horizon", "超出期限"),
+    "today": ("today", "现状"),
+    "year": ("year", "第{}年"),
+    "tornado": ("Sensitivity of the best path's expected NPV (tornado)", "最优路径净现值敏感性（龙卷风图）"),
+    "assumption": ("Assumption", "假设"),
+    "low": ("at low", "取低值"),
+    "high": ("at high", "取高值"),
+    "best": ("Best path", "最优路径"),
+}
+
+
+def _w(key: str, lang: str) -> str:
+    return WORDS[key][lang == "zh"]
+
+
+def _tier_name(tier: str, lang: str) -> str:
+    return TIER_ZH.get(tier, tier) if lang == "zh" else tier
+
+
+def _money_cell(m: dict, divisor: float = 1.0, digits: int = 0, pct: bool = False) -> str:
+    mean, (lo, hi) = m["mean"], m["ci95"]
+    if mean is None:
+        return "—"
+    f = (lambda x: f"{x * 100:.1f}%") if pct else (lambda x: f"{x / divisor:,.{digits}f}")
+    ci = f" [{f(lo)}, {f(hi)}]" if lo is not None and hi is not None else ""
+    return f(mean) + ci
+
+
+def _print_compare(doc: dict, lang: str) -> None:
+    out = _out()
+    zh = lang == "zh"
+    out.print(
+        f"{doc['model']}: {_tier_name(doc['baseline']['tier'], lang)} {_w('today', lang)}; "
+        f"seed {doc['seed']}, {doc['replications']}+ replications of {doc['days']:g} days "
+        f"(warm-up {doc['warmup_min'] / 1440:g} d), horizon {doc['horizon_years']} years"
+    )
+    rows = []
+    for name, p in doc["paths"].items():
+        steps, last = [], doc["baseline"]["tier"]
+        for e in p["tier_timeline"]:
+            if e["tier"] != last:
+                steps.append(f"{_tier_name(e['tier'], lang)} y{e['year']}")
+                last = e["tier"]
+        payback = p["payback_years"]
+        rows.append(
+            (
+                f"{name}\n{p['name_zh'] if zh else p['name_en']}",
+                ", ".join(steps) or "—",
+                f"{p['capex_cny']:,.0f}",
+                _money_cell(p["npv_cny"]),
+                f"{p['p_npv_positive'] * 100:.0f}%" if p["p_npv_positive"] is not None else "—",
+                _money_cell(p["irr"], pct=True) if p["irr"]["mean"] is not None else _w("none", lang),
+                f"{payback['mean']:.1f}" if payback["mean"] is not None and not payback["n_undefined"] else
+                _w("never", lang),
+            )
+        )  # fmt: skip
+    headers = [_w(k, lang) for k in ("path", "tiers", "capex", "npv", "p", "irr", "payback")]
+    out.print(_grid("Upgrade paths vs doing nothing 升级路径对比", headers, rows, out.width, numeric={2, 3, 4}))
+    for name, p in doc["paths"].items():
+        headers = ["KPI", _w("today", lang)] + [
+            f"y{s['year']} {_tier_name(s['tier'], lang)}" + (" (sat.)" if s["saturated"] else "") for s in p["stages"]
+        ]
+        rows = []
+        for kpi in COMPARE_KPIS:
+            info = PLANT_KPIS[kpi]
+            base = doc["baseline"]["kpis"][kpi]
+            div, unit = _display_unit(info.unit, abs(base["mean"] or 0))
+            digits = _digits(abs(base["mean"] or 0), div)
+            cells = [_num(base["mean"], div, digits)]
+            for s in p["stages"]:
+                d = s["delta_vs_baseline"][kpi]
+                lo, hi = d["ci95"]
+                sure = lo is not None and hi is not None and (lo > 0 or hi < 0)
+                sign = _num(d["mean"], div, digits) if d["mean"] is not None else "—"
+                cells.append(("+" if (d["mean"] or 0) > 0 else "") + sign + ("" if sure else "~"))
+            label = info.zh if zh else info.en
+            rows.append((f"{label.strip()} {unit}", *cells))
+        title = f"{name}: {p['name_zh'] if zh else p['name_en']} — change vs today at today's demand (~: CI spans 0)"
+        out.print(_grid(title, headers, rows, out.width, numeric=set(range(1, len(headers)))))
+    if doc["tornado"]:
+        rows = [
+            (
+                t["assumption"],
+                f"{t['low']:g} … {t['high']:g}",
+                f"{t['npv_low']:,.0f}",
+                f"{t['npv_high']:,.0f}",
+            )
+            for t in doc["tornado"]
+        ]
+        headers = [_w("assumption", lang), "range", _w("low", lang), _w("high", lang)]
+        out.print(_grid(_w("tornado", lang) + f": {doc['best_path']}", headers, rows, out.width, numeric={2, 3}))
+    out.print(f"{_w('best', lang)}: {doc['best_path']}. {doc['selection']['statement']}")
+
+
+@app.command("compare")
+def compare_cmd(
+    model: ModelArg = None,
+    paths_file: Annotated[
+        str | None,
+        typer.Option("--paths", help="Upgrade paths YAML.", show_default="scenarios/paths.yaml", metavar="FILE"),
+    ] = None,
+    path_names: Annotated[
+        list[str] | None, typer.Option("--path", help="Only this path (repeat for several).", metavar="NAME")
+    ] = None,
+    years: Annotated[
+        int | None, typer.Option("--years", help="Horizon in years (1-30).", show_default="finance: 10")
+    ] = None,
+    rate: Annotated[
+        float | None, typer.Option("--rate", help="Discount rate, e.g. 0.08.", show_default="finance: 0.08")
+    ] = None,
+    growth: Annotated[
+        float | None,
+        typer.Option("--growth", help="Demand growth per year, e.g. 0.03.", show_default="finance: 0"),
+    ] = None,
+    reps: Annotated[int, typer.Option("--reps", help="Replications per plant state to start with (>= 3).")] = 5,
+    max_reps: Annotated[
+        int, typer.Option("--max-reps", help="Replication budget of the ranking and selection per path.")
+    ] = 10,
+    days: Annotated[float, typer.Option("--days", help="Simulated days per replication.")] = 28.0,
+    warmup_days: Annotated[
+        float, typer.Option("--warmup-days", help="Warm-up cut from every run, in days (one window for all).")
+    ] = 7.0,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same results.")] = 1,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", help="Parallel worker processes.", show_default="all cores"),
+    ] = None,
+    no_tornado: Annotated[bool, typer.Option("--no-tornado", help="Skip the sensitivity (tornado) view.")] = False,
+    as_json: JsonOpt = False,
+    report: Annotated[
+        str | None,
+        typer.Option(
+            "--report", help="Also write an HTML report and an Excel workbook into this folder.", metavar="DIR"
+        ),
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Labels: en or zh.")] = "en",
+) -> None:
+    """Compare upgrade paths against doing nothing: KPIs, tiers, NPV/IRR/payback, the best path. 升级路径对比。"""
+    from twin.plan.compare import compare_paths
+    from twin.plan.paths import load_paths
+    from twin.plan.study import PathStudy
+
+    if lang not in ("en", "zh"):
+        raise typer.BadParameter(f"found {lang!r}; expected en or zh", param_hint="--lang")
+    for value, name, low in ((reps, "--reps", 3), (max_reps, "--max-reps", 3), (seed, "--seed", 0)):
+        if value < low:
+            raise typer.BadParameter(f"found {value}; expected a whole number >= {low}", param_hint=name)
+    if not 0 <= warmup_days < days:
+        raise typer.BadParameter(f"found {warmup_days:g}; expected 0 <= days of warm-up < --days {days:g}",
+                                 param_hint="--warmup-days")  # fmt: skip
+    if rate is not None and not 0 <= rate < 1:
+        raise typer.BadParameter(f"found {rate:g}; expected a yearly fraction in [0, 1)", param_hint="--rate")
+    if growth is not None and not -0.5 < growth < 1:
+        raise typer.BadParameter(f"found {growth:g}; expected a yearly fraction in (-0.5, 1)", param_hint="--growth")
+    if years is not None and not 1 <= years <= 30:
+        raise typer.BadParameter(f"found {years}; expected 1 to 30", param_hint="--years")
+    factory = _load(model)
+    catalogue = load_catalogue()
+    paths, finance = load_paths(paths_file, factory, catalogue, horizon_years=years)
+    if path_names:
+        known = [p.name for p in paths]
+        unknown = [n for n in path_names if n not in known]
+        if unknown:
+            raise typer.BadParameter(f"found {', '.join(unknown)}; expected one of {', '.join(known)}",
+                                     param_hint="--path")  # fmt: skip
+        paths = [p for p in paths if p.name in path_names]
+    if years is not None:
+        finance = finance.model_copy(update={"horizon_years": years})
+    if rate is not None:
+        finance = finance.model_copy(update={"discount_rate": _widened(finance.discount_rate, rate)})
+    if growth is not None:
+        finance = finance.model_copy(update={"demand_growth": _widened(finance.demand_growth, growth)})
+    if report is not None:
+        try:
+            check_writable(Path(report) / "report.html", _model_files(model))
+        except OutputError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--report") from None
+    jobs, note = cap_jobs(jobs or (os.cpu_count() or 1))
+    if note:
+        _say(f"twin compare: {note}")
+    bars: dict[str, RunProgress] = {}
+
+    def progress(label: str, fraction: float) -> None:
+        bars.setdefault(label, RunProgress(f"twin compare: {label}", err))(fraction)
+
+    study = PathStudy(factory, paths, finance, catalogue, days=days, warmup_min=warmup_days * 1440, seed=seed,
+                      jobs=jobs, progress=progress)  # fmt: skip
+    try:
+        doc = compare_paths(study, reps=reps, max_reps=max_reps, with_tornado=not no_tornado)
+    finally:
+        for bar in bars.values():
+            bar.close()
+    saturated = [f"{n} y{s['year']}" for n, p in doc["paths"].items() for s in p["stages"] if s["saturated"]]
+    if saturated:
+        _say("warning: demand exceeds what these plant states can make; they sell their capacity: "
+             + ", ".join(saturated))  # fmt: skip
+    if as_json:
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    else:
+        _print_compare(doc, lang)
+    sys.stdout.flush()
+    if report is not None:
+        try:
+            from twin.report import write_report
+
+            written = write_report(doc, report, lang)
+        except OutputError as exc:
+            _say(f"twin compare: --report: {exc}; the result above was not saved")
+            raise typer.Exit(EXIT_NOT_SAVED) from None
+        _say("twin compare: wrote " + ", ".join(str(p) for p in written))
+
+
+def _widened(a, value: float):
+    """An assumption set to ``value`` from the command line, its range widened to hold it."""
+    low = None if a.low is None else min(a.low, value)
+    high = None if a.high is None else max(a.high, value)
+    return a.model_copy(update={"value": value, "low": low, "high": high, "source": f"command line (was: {a.source})"})
 
 
 if __name__ == "__main__":

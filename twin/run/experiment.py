@@ -31,6 +31,8 @@ N_CHECKPOINTS = 200
 MIN_WINDOW_MIN = 60.0
 """Shortest window after warm-up: below an hour a KPI is one machine state, not a rate."""
 MIN_REPS = 3
+WIP_GROWS = "WIP grows through the window"
+"""Start of the warning a run gets when its plant does not reach a steady state (demand above capacity)."""
 TREND_BATCHES = 10
 TREND_P = 0.001
 TREND_GROWTH = 0.25
@@ -134,11 +136,11 @@ def run_replication(
     return Simulation(factory, seed, replication).run(checkpoints, progress)
 
 
-def replication_models(model: Model, seed: int, reps: int) -> list[Factory]:
+def replication_models(model: Model, seed: int, reps: int, first_rep: int = 0) -> list[Factory]:
     """The plant each replication simulates; all must share one structure (stations, calendar)."""
     if isinstance(model, Factory):
         return [model] * reps
-    models = [model.for_replication(seed, r) for r in range(reps)]
+    models = [model.for_replication(seed, r) for r in range(first_rep, first_rep + reps)]
     shape = _structure(models[0])
     for r, f in enumerate(models[1:], start=1):
         if _structure(f) != shape:
@@ -377,12 +379,15 @@ def compare(
     seed: int = 1,
     jobs: int = 1,
     progress: Progress | None = None,
+    first_rep: int = 0,
 ) -> Comparison:
     """Run every variant with the same seed and cut all of them at one warm-up.
 
     Unset options come from the first variant's ``run:``. With ``warmup='auto'`` each variant's
     rule is applied to its own output and the latest end is taken for all, so each variant is past
-    its start-up and every difference compares the same window.
+    its start-up and every difference compares the same window. ``first_rep`` runs replications
+    ``first_rep .. first_rep + reps - 1``: with a fixed warm-up, more replications can be added later
+    (ranking and selection) and are the ones a single longer run would have made.
     """
     if not variants:
         raise ValueError("compare needs at least one variant")
@@ -393,10 +398,10 @@ def compare(
     _check_options(days, reps, warmup, jobs)
     horizon = days * 1440.0
     _check_window(horizon, warmup)
-    per_variant = [replication_models(v, seed, reps) for v in variants]
+    per_variant = [replication_models(v, seed, reps, first_rep) for v in variants]
     periods = [calendar_period(models[0]) for models in per_variant]
     checkpoints = checkpoint_times(horizon, warmup, sorted({p for p in periods if p}))
-    tasks = [(f, r) for models in per_variant for r, f in enumerate(models)]
+    tasks = [(f, r) for models in per_variant for r, f in enumerate(models, start=first_rep)]
     flat = _run_tasks(tasks, checkpoints, seed, jobs, progress)
     snapshots = [flat[i * reps : (i + 1) * reps] for i in range(len(variants))]
 
@@ -470,7 +475,7 @@ def _run_warnings(
             )
     if wip_grows(snapshots, checkpoints, t0, period):
         out.append(
-            "WIP grows through the window: the plant does not reach a steady state (demand above capacity?), "
+            f"{WIP_GROWS}: the plant does not reach a steady state (demand above capacity?), "
             "so the KPIs depend on the run length and are not steady-state values"
         )
     return out

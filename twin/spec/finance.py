@@ -55,6 +55,10 @@ class Finance(Spec):
     wage_escalation: Assumption
     energy_price_escalation: Assumption
     inventory_carrying_rate: Assumption
+    investment_cost_factor: Assumption = Field(
+        default=Assumption(value=1.0, low=0.8, high=1.3, source="assumed: a feasibility-stage cost estimate"),
+        description="multiplies every investment's capex and opex; low/high: the cost-estimate range",
+    )
     awards_taxable: bool = True
     awards: list[Award] = []
     source: str | None = None

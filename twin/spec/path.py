@@ -50,6 +50,7 @@ class FinanceOverride(Spec):
     wage_escalation: Assumption | None = None
     energy_price_escalation: Assumption | None = None
     inventory_carrying_rate: Assumption | None = None
+    investment_cost_factor: Assumption | None = None
     awards_taxable: bool | None = None
     awards: list[Award] | None = None
 

@@ -1,0 +1,48 @@
+"""`twin compare` at the command line: one JSON object with every part, one-line errors for bad options."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from twin.cli import app
+
+runner = CliRunner()
+SHORT = ["--days", "10", "--warmup-days", "3", "--reps", "3", "--max-reps", "3", "--jobs", "1"]
+
+
+def test_compare_json_on_the_default_plant_values_a_path_and_names_the_best():
+    result = runner.invoke(app, ["compare", "--path", "quick_wins", "--path", "integration_first", *SHORT,
+                                 "--no-tornado", "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["model"] == "precision_machining" and doc["baseline"]["tier"] == "basic"
+    assert set(doc["paths"]) == {"quick_wins", "integration_first"}
+    p = doc["paths"]["quick_wins"]
+    assert [s["year"] for s in p["stages"]] == [0, 1, 2, 3, 4]
+    assert p["tier_timeline"][-1]["tier"] == "excellent"
+    assert len(p["cash_flows"]) == 11 and p["capex_cny"] > 0
+    assert p["stages"][0]["kpis"]["throughput_per_h"]["unit"] == "units/h"
+    assert doc["best_path"] in doc["paths"]
+    assert doc["selection"]["statement"]
+    assert doc["assumptions"]["discount_rate"]["source"]
+
+
+def test_compare_text_names_the_best_path_in_chinese():
+    result = runner.invoke(app, ["compare", "--path", "quick_wins", *SHORT, "--no-tornado", "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    assert "最优路径" in result.stdout and "quick_wins" in result.stdout
+
+
+def test_compare_bad_options_get_one_line_and_exit_2():
+    for args, hint in (
+        (["--lang", "fr"], "--lang"),
+        (["--path", "nowhere"], "--path"),
+        (["--rate", "1.5"], "--rate"),
+        (["--reps", "1"], "--reps"),
+        (["--warmup-days", "20", "--days", "10"], "--warmup-days"),
+    ):
+        result = runner.invoke(app, ["compare", *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert hint in result.output
