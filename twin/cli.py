@@ -763,6 +763,12 @@ def _tier_name(tier: str, lang: str) -> str:
     return TIER_ZH.get(tier, tier) if lang == "zh" else tier
 
 
+def _tier_short(tier: str, lang: str) -> str:
+    """A tier name short enough for a column header."""
+    short = {"basic": "basic", "advanced": "adv.", "excellent": "exc.", "leading": "lead."}
+    return TIER_ZH.get(tier, tier) if lang == "zh" else short.get(tier, tier)
+
+
 def _money_cell(m: dict, divisor: float = 1.0, digits: int = 0, pct: bool = False) -> str:
     mean, (lo, hi) = m["mean"], m["ci95"]
     if mean is None:
@@ -804,7 +810,7 @@ def _print_compare(doc: dict, lang: str) -> None:
     out.print(_grid("Upgrade paths vs doing nothing 升级路径对比", headers, rows, out.width, numeric={2, 3, 4}))
     for name, p in doc["paths"].items():
         headers = ["KPI", _w("today", lang)] + [
-            f"y{s['year']} {_tier_name(s['tier'], lang)}" + (" (sat.)" if s["saturated"] else "") for s in p["stages"]
+            f"y{s['year']} {_tier_short(s['tier'], lang)}" + (" (sat.)" if s["saturated"] else "") for s in p["stages"]
         ]
         rows = []
         for kpi in COMPARE_KPIS:

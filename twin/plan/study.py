@@ -141,9 +141,20 @@ class PathStudy:
         f = finance or self.finance
         return demand_levels(f.demand_growth.value, f.horizon_years)
 
+    def grid(self, finance: Finance | None = None) -> list[float]:
+        """Demand levels simulated for ``finance``'s demand path.
+
+        The study's own demand growth gets the full grid; another one (the tornado's low and high) only
+        today's level and its extremes, interpolated linearly, to keep the sensitivity view cheap.
+        """
+        levels = self.levels(finance)
+        if finance is None or finance.demand_growth.value == self.finance.demand_growth.value:
+            return grid_levels(levels)
+        return sorted({1.0, round(min(levels), 6), round(max(levels), 6)})
+
     def ensure(self, reps: int, plans: Sequence[int] | None = None, finance: Finance | None = None) -> None:
         """Simulate what the chosen paths (default: all) need for ``reps`` replications."""
-        grid = grid_levels(self.levels(finance))
+        grid = self.grid(finance)
         chosen = range(len(self.plans)) if plans is None else plans
         states = [self.baseline, *(s for i in chosen for s in self.plans[i].states)]
         unique = list({s.key: s for s in states}.values())
@@ -151,14 +162,14 @@ class PathStudy:
 
     def state_lines(self, state: PlantState, rep: int, finance: Finance) -> list[dict[str, float]]:
         """A state's yearly lines at each year's demand (today's prices), for replication ``rep``."""
-        grid = grid_levels(self.levels(finance))
+        grid = self.grid(finance)
         at = {m: operating_lines(self.runs.kpis(state, m)[rep], self.price, finance.inventory_carrying_rate.value)
               for m in grid}  # fmt: skip
         out = []
         for m in self.levels(finance):
-            lo = max(g for g in grid if g <= m + 1e-9)
-            hi = min(g for g in grid if g >= m - 1e-9)
-            w = 0.0 if hi == lo else (m - lo) / (hi - lo)
+            lo = max((g for g in grid if g <= m + 1e-6), default=grid[0])
+            hi = min((g for g in grid if g >= m - 1e-6), default=grid[-1])
+            w = 0.0 if hi == lo else min(1.0, max(0.0, (m - lo) / (hi - lo)))
             out.append({k: (1 - w) * at[lo][k] + w * at[hi][k] for k in LINES})
         return out
 

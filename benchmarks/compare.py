@@ -1,0 +1,71 @@
+"""How long the main job takes: the default ``twin compare`` serially and in a process pool.
+
+Run on demand: ``python benchmarks/compare.py [--jobs 1 2] [--reps 5] [--max-reps 10]``. Prints, per
+executor setting, the wall time split into the first simulation of every plant state, the rest
+(ranking and selection's extra replications, valuation, the tornado's extra demand levels), the
+replications simulated, and the speed-up over serial. Target (issue 10): under 60 s with 2 jobs on a
+2-core machine and a speed-up of at least 1.8x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from twin.plan.compare import compare_paths, tornado
+from twin.plan.investments import load_catalogue
+from twin.plan.paths import load_paths
+from twin.plan.presets import load_model
+from twin.plan.study import PathStudy
+
+
+def run(jobs: int, reps: int, max_reps: int, days: float) -> tuple[dict, dict[str, float]]:
+    started = time.perf_counter()
+    plant, catalogue = load_model(None), load_catalogue()
+    paths, finance = load_paths(None, plant, catalogue)
+    study = PathStudy(plant, paths, finance, catalogue, days=days, warmup_min=7 * 1440.0, seed=1, jobs=jobs)
+    setup = time.perf_counter()
+    study.ensure(reps)
+    first = time.perf_counter()
+    doc = compare_paths(study, reps=reps, max_reps=max_reps, with_tornado=False)
+    selected = time.perf_counter()
+    best = [p.path.name for p in study.plans].index(doc["best_path"])
+    doc["tornado"] = tornado(study, best, doc["paths"][doc["best_path"]]["replications"])
+    done = time.perf_counter()
+    times = {
+        "load, price and assess paths": setup - started,
+        "first replications of every state": first - setup,
+        "selection and valuation": selected - first,
+        "tornado": done - selected,
+        "total": done - started,
+        "replications simulated": study.runs.simulated,
+        "distinct (state, level) runs": len(study.runs.runs),
+    }
+    return doc, times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--max-reps", type=int, default=10)
+    ap.add_argument("--days", type=float, default=28.0)
+    args = ap.parse_args()
+    results = {}
+    for jobs in args.jobs:
+        doc, times = run(jobs, args.reps, args.max_reps, args.days)
+        results[jobs] = (doc, times)
+        print(f"--jobs {jobs}:")
+        for k, v in times.items():
+            print(f"  {k:38} {v:8.1f}" + (" s" if isinstance(v, float) else ""))
+    if len(results) > 1:
+        docs = [json.dumps(d, sort_keys=True) for d, _ in results.values()]
+        print("identical results across job counts:", all(d == docs[0] for d in docs))
+        serial = results[min(results)][1]["total"]
+        for jobs, (_, times) in sorted(results.items()):
+            print(f"  speed-up with {jobs} jobs: {serial / times['total']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
