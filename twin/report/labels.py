@@ -50,8 +50,9 @@ WORDS: dict[str, tuple[str, str]] = {
         "柱：每年税后净现金流；折线：累计折现现金流；菱形：累计折现现金流转正之点（均值现金流的回收期）。",
     ),
     "npv_note": (
-        "One point per replication; the box spans the middle half, the line in it is the median.",
-        "每个点为一次重复；箱体为中间50%，箱内横线为中位数。",
+        "One point per replication; the box spans the middle half, its solid line is the median, its dotted line "
+        "the mean; dashed: zero.",
+        "每个点为一次重复；箱体为中间50%，箱内实线为中位数、点线为均值；虚线为零。",
     ),
     "tornado_note": (
         "Each bar: expected NPV when one assumption moves to its low or high value, the others held.",
