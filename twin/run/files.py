@@ -12,7 +12,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 
@@ -93,31 +93,52 @@ def write_atomic(path: str | Path, text: str, protect: Iterable[str | Path] = ()
     Raises OutputError (one line) if the target is refused or the write fails; the old file is then
     left as it was and no temporary file remains.
     """
-    target = resolve_target(path, protect)
+    return write_atomic_files({path: text}, protect)[0]
+
+
+def write_atomic_files(contents: Mapping[str | Path, str | bytes], protect: Iterable[str | Path] = ()) -> list[Path]:
+    """Write several files (text as UTF-8, or bytes) so that none is replaced before all are written.
+
+    Each goes to a temporary file beside its target; only when every one is complete are they renamed
+    over their targets, in order. A failure before that leaves every old file as it was; no temporary
+    file remains either way. Returns the files written, in the order given.
+    """
+    protect = list(protect)
+    targets = [resolve_target(path, protect) for path in contents]
+    staged: list[str] = []
     try:
-        old = target.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        old = None
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {_reason(exc)}") from None
-    mode = stat.S_IMODE(old.st_mode) if old else 0o666 & ~_umask()
-    tmp: str | None = None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            if old and (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
-                with contextlib.suppress(PermissionError):  # only root may give a file away
-                    os.fchown(fh.fileno(), old.st_uid, old.st_gid)
-            os.fchmod(fh.fileno(), mode)
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        for target, data in zip(targets, contents.values(), strict=True):
+            staged.append(_stage(target, data.encode("utf-8") if isinstance(data, str) else data))
+        for tmp, target in zip(staged, targets, strict=False):
+            os.replace(tmp, target)
     except BaseException as exc:
-        if tmp is not None:
+        for tmp in staged:
             Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise OutputError(f"cannot write {target}: {_reason(exc)}") from None
         raise
-    return target
+    return targets
+
+
+def _stage(target: Path, data: bytes) -> str:
+    """A temporary file beside ``target`` holding ``data``, on disk, with the mode and owner of the file it replaces."""
+    try:
+        old = target.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        old = None
+    mode = stat.S_IMODE(old.st_mode) if old else 0o666 & ~_umask()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if old and (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+                with contextlib.suppress(PermissionError):  # only root may give a file away
+                    os.fchown(fh.fileno(), old.st_uid, old.st_gid)
+            os.fchmod(fh.fileno(), mode)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tmp
