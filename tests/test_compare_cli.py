@@ -46,3 +46,20 @@ def test_compare_bad_options_get_one_line_and_exit_2():
         result = runner.invoke(app, ["compare", *args])
         assert result.exit_code == 2, (args, result.output)
         assert hint in result.output
+
+
+def test_compare_report_writes_html_and_workbook(tmp_path):
+    folder = tmp_path / "out"
+    result = runner.invoke(app, ["compare", "--path", "quick_wins", *SHORT, "--no-tornado", "--report", str(folder)])
+    assert result.exit_code == 0, result.output
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "quick_wins" in page and "<script src=" not in page
+    assert (folder / "report.xlsx").stat().st_size > 0
+
+
+def test_compare_report_into_a_file_is_refused_before_the_run(tmp_path):
+    blocker = tmp_path / "taken"
+    blocker.write_text("mine", encoding="utf-8")
+    result = runner.invoke(app, ["compare", "--report", str(blocker)])
+    assert result.exit_code == 2 and "--report" in result.output
+    assert blocker.read_text(encoding="utf-8") == "mine"

@@ -923,8 +923,10 @@ def compare_cmd(
     if growth is not None:
         finance = finance.model_copy(update={"demand_growth": _widened(finance.demand_growth, growth)})
     if report is not None:
+        from twin.report import check_report_folder
+
         try:
-            check_writable(Path(report) / "report.html", _model_files(model))
+            check_report_folder(report)
         except OutputError as exc:
             raise typer.BadParameter(str(exc), param_hint="--report") from None
     jobs, note = cap_jobs(jobs or (os.cpu_count() or 1))
@@ -952,9 +954,9 @@ def compare_cmd(
         _print_compare(doc, lang)
     sys.stdout.flush()
     if report is not None:
-        try:
-            from twin.report import write_report
+        from twin.report import write_report
 
+        try:
             written = write_report(doc, report, lang)
         except OutputError as exc:
             _say(f"twin compare: --report: {exc}; the result above was not saved")

@@ -207,7 +207,7 @@ def compare_paths(
     doc["assumptions"]["horizon_years"] = {
         "value": study.finance.horizon_years, "low": None, "high": None, "source": "finance: horizon_years"
     }  # fmt: skip
-    doc["assumptions"]["awards"] = [
+    doc["awards"] = [
         {"tier": a.tier, "amount_cny": a.amount_cny, "source": a.source or ""} for a in study.finance.awards
     ]
     doc["simulated_replications"] = study.runs.simulated
