@@ -132,6 +132,9 @@ class Machine:
         self.seg_t0 = INF
         self.failures = self.interventions = self.drifts = 0
         self.repair_min = 0.0
+        self.reported_at = 0.0
+        """When the last breakdown reached maintenance (noticed and called): before it, a down machine waits
+        unseen. Set once per breakdown, read only by :mod:`twin.sim.recorder`."""
         self.active_run = self.active_time = 0.0
         self.active_periods = 0
         self.kwh = self.cny = self.standby = self.idle_run = 0.0
@@ -512,6 +515,7 @@ class Machine:
             known = self._until(now, m.walk_by())
         if m.call is not None:
             known = m.call(known)
+        self.reported_at = known
         if known > now:
             yield self.env.timeout(known - now)
         yield from self._hands_on(mode.ttr)

@@ -154,6 +154,9 @@ class ReleaseControl:
         self.backlog: deque[Part] = deque()
         self.arrived: Counter[int] = Counter()
         """Orders arrived per product index (the run guard names a product whose orders explode)."""
+        self.in_transit = 0
+        """Units of orders on their way to the floor over the ``orders`` flow (paper, a print run), read only
+        by :mod:`twin.sim.recorder`."""
         if self.cap is not None:
             plant.on_exit = self.pull
 
@@ -165,7 +168,12 @@ class ReleaseControl:
             self._admit(route, qty, now)
             return
         delay = delivery(now) - now
-        self.env.timeout(delay).callbacks.append(lambda _: self._admit(route, qty, now))
+        self.in_transit += qty
+        self.env.timeout(delay).callbacks.append(lambda _: self._delivered(route, qty, now))
+
+    def _delivered(self, route: Route, qty: int, arrived: float) -> None:
+        self.in_transit -= qty
+        self._admit(route, qty, arrived)
 
     def _admit(self, route: Route, qty: int, arrived: float) -> None:
         if self.workload is not None:
