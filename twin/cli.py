@@ -971,5 +971,30 @@ def _widened(a, value: float):
     return a.model_copy(update={"value": value, "low": low, "high": high, "source": f"command line (was: {a.source})"})
 
 
+@app.command("dashboard")
+def dashboard_cmd(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (127.0.0.1: this computer only).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8501,
+) -> None:
+    """Open the dashboard: plant, tier, upgrade planner, money, path comparison, training. 仪表盘。"""
+    import importlib.util
+    import subprocess
+
+    from twin.spec import data_dir
+
+    if not 1 <= port <= 65535:
+        raise typer.BadParameter(f"found {port}; expected a port from 1 to 65535", param_hint="--port")
+    if importlib.util.find_spec("streamlit") is None:
+        _say("twin dashboard: streamlit is not installed; expected it from: pip install 'tier-twin[dashboard]'")
+        raise typer.Exit(EXIT_INPUT)
+    script = data_dir("dashboard") / "app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", host,
+               "--server.port", str(port), "--browser.gatherUsageStats", "false"]  # fmt: skip
+    _say(f"twin dashboard: http://{host}:{port} (Ctrl-C to stop)")
+    raise typer.Exit(subprocess.call(command))
+
+
 if __name__ == "__main__":
     app()

@@ -62,6 +62,20 @@ def load_paths(
     return chosen, finance
 
 
+def path_problems(
+    upgrade: UpgradePath, plant: Factory, catalogue: Catalogue, horizon_years: int, where: str = "plan"
+) -> list[Problem]:
+    """The problems :func:`load_paths` would report for one path built elsewhere (the dashboard's planner),
+    each located at ``where`` by its field path (``stages[1].investments[0]``)."""
+    problems: list[Problem] = []
+
+    def problem(loc: tuple, found: str, expected: str) -> None:
+        problems.append(Problem(where, format_path(loc), found, expected))
+
+    _check_path(upgrade, (), plant, catalogue, horizon_years, problem)
+    return problems
+
+
 def stage_plants(upgrade: UpgradePath, plant: Factory, catalogue: Catalogue) -> list[Factory]:
     """The plant after each stage of ``upgrade`` (a checked path: prerequisites are met in time)."""
     states, state = [], plant

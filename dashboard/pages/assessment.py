@@ -1,0 +1,81 @@
+"""Tier assessment 梯度评估: the tier met today, element scores per tier, and the gap with what closes it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from ui import charts, data, i18n, shell
+from ui.i18n import t
+
+from twin.report import labels as L
+
+
+def closers(ids: list[str], price: dict[str, float]) -> str:
+    """Investments with their capex on this plant."""
+    cat = data.catalogue()
+    return ", ".join(f"{i18n.investment(cat.get(i))} ({L.cny(price.get(i))})" for i in ids)
+
+
+def gap_table(result: dict, price: dict[str, float]) -> pd.DataFrame:
+    criteria = {c["criterion"]: c for c in result["criteria"]}
+    rows = []
+    for g in result["gaps"]:
+        c = criteria[g["criterion"]]
+        if g["closed_by"]:
+            fix = closers(g["closed_by"], price)
+        elif g["combination"]:
+            fix = f"{t('together')}: " + closers(g["combination"], price)
+        else:
+            fix = t("declare_it")
+        rows.append(
+            {
+                t("tier"): i18n.tier(g["tier"]),
+                t("element"): i18n.element(c["element"]),
+                t("criterion"): i18n.pick(c["name_en"], c["name_zh"]),
+                t("missing"): g["missing"],
+                t("closed_by"): fix,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def criteria_table(result: dict) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                t("tier"): i18n.tier(c["tier"]),
+                t("element"): i18n.element(c["element"]),
+                t("criterion"): i18n.pick(c["name_en"], c["name_zh"]),
+                t("met"): "✅" if c["met"] else "❌",
+                t("now"): c["now"],
+                t("threshold"): c["threshold"],
+                t("source"): c["source"],
+            }
+            for c in result["criteria"]
+        ]
+    )
+
+
+with shell.guarded():
+    plant = shell.current_plant()
+    key = data.content_key(plant)
+    result = data.assessment(key, plant)
+    st.title(f"{t('page_assessment')} · {shell.plant_name(plant)}")
+    st.warning(t("assess_note"), icon=":material/info:")
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("tier_today"), i18n.tier(result["tier"]))
+    c2.metric(t("next_tier"), i18n.tier(result["next_tier"]) if result["next_tier"] else "—")
+    met = sum(c["met"] for c in result["criteria"])
+    c3.metric(t("criteria"), f"{met} / {len(result['criteria'])}")
+    left, right = st.columns([2, 3])
+    with left:
+        st.plotly_chart(charts.element_radar(result["criteria"]), width="stretch")
+    with right:
+        if result["next_tier"]:
+            st.subheader(t("gaps", tier=i18n.tier(result["next_tier"])))
+            price = {f["id"]: f["capex"] for f in data.fits(key, plant)}
+            st.dataframe(gap_table(result, price), hide_index=True, width="stretch")
+        else:
+            st.success(t("no_gap"))
+    st.subheader(t("criteria"))
+    st.dataframe(criteria_table(result), hide_index=True, width="stretch")

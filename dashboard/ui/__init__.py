@@ -1,0 +1,1 @@
+"""Helpers of the Streamlit app: words in two languages, cached calls into Tier Twin, charts, the sidebar."""
