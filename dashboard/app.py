@@ -31,8 +31,8 @@ pages = [
     st.Page(str(HERE / path), title=t(title), icon=icon, url_path=url, default=i == 0)
     for i, (path, title, icon, url) in enumerate(PAGES)
 ]
-st.session_state["settings"] = shell.sidebar()
 page = st.navigation(pages)
+st.session_state["settings"] = shell.sidebar()
 with st.sidebar:
     st.caption(t("app_title") + f" · {i18n.LANGS[i18n.lang()]}")
 page.run()

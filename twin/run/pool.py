@@ -47,10 +47,15 @@ def cap_jobs(jobs: int) -> tuple[int, str | None]:
 
 
 def _start_worker(done: Any) -> None:
-    """Keep the shared progress array; leave Ctrl-C to the parent, which stops the whole pool."""
+    """Keep the shared progress array; leave Ctrl-C to the parent, which stops the whole pool.
+
+    A forked worker inherits its parent's SIGTERM handler; in a host with its own (the dashboard's web
+    server stops itself on SIGTERM) the worker would survive ``terminate`` and the parent wait for ever.
+    """
     global _done
     _done = done
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _call(fn: Callable[..., Any], index: int, args: tuple) -> Any:
