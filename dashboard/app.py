@@ -14,8 +14,10 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import streamlit as st  # noqa: E402
-from ui import i18n, shell  # noqa: E402
+from ui import shell  # noqa: E402
 from ui.i18n import t  # noqa: E402
+
+import twin  # noqa: E402
 
 PAGES = (
     ("pages/plant.py", "page_plant", ":material/factory:", "plant"),
@@ -34,5 +36,5 @@ pages = [
 page = st.navigation(pages)
 st.session_state["settings"] = shell.sidebar()
 with st.sidebar:
-    st.caption(t("app_title") + f" · {i18n.LANGS[i18n.lang()]}")
+    st.caption(f"{t('app_title')} · v{twin.__version__}")
 page.run()

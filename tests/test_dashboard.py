@@ -44,8 +44,11 @@ def test_opening_the_app_shows_the_default_plant_its_tier_paths_and_kpis():
     at = _app()
     _clean(at)
     assert _metric(at, "Tier met today") == "Basic"
-    paths = at.dataframe[0].value
-    assert len(paths) == 4 and paths["Tier at the end"].str.len().min() > 0
+    shown = [m.value for m in at.markdown]
+    names = ("Integration first", "Equipment and capacity first", "Quick wins first", "Through to leading")
+    assert all(f"**{name}**" in shown for name in names)
+    climbs = [m for m in shown if m.startswith("Tier: ")]
+    assert len(climbs) == 4 and all("→ Excellent" in m for m in climbs)  # each path's stage tiers, assessed
     assert {"OEE", "Throughput", "Lead time (mean)"} <= {m.label for m in at.metric}
     assert len(at.get("plotly_chart")) == 3  # material flow, information flow, time model
 
@@ -144,6 +147,16 @@ def test_a_good_upload_becomes_the_plant():
     _clean(at)
     assert at.session_state["plant"] == "upload:my_plant.yaml"
     assert _metric(at, "Tier met today") == "Basic"
+
+
+def test_twin_dashboard_refuses_a_bad_port():
+    from typer.testing import CliRunner
+
+    from twin.cli import app
+
+    result = CliRunner().invoke(app, ["dashboard", "--port", "70000"])
+    assert result.exit_code == 2
+    assert "expected a port from 1 to 65535" in result.output
 
 
 def test_training_replays_a_shift_per_tier():

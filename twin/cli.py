@@ -991,7 +991,8 @@ def dashboard_cmd(
         raise typer.Exit(EXIT_INPUT)
     script = data_dir("dashboard") / "app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", host,
-               "--server.port", str(port), "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]  # fmt: skip
+               "--server.port", str(port), "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "viewer"]  # fmt: skip
     _say(f"twin dashboard: http://{host}:{port} (Ctrl-C to stop)")
     raise typer.Exit(subprocess.call(command))
 

@@ -46,7 +46,7 @@ def criteria_table(result: dict) -> pd.DataFrame:
                 t("tier"): i18n.tier(c["tier"]),
                 t("element"): i18n.element(c["element"]),
                 t("criterion"): i18n.pick(c["name_en"], c["name_zh"]),
-                t("met"): "✅" if c["met"] else "❌",
+                t("met"): c["met"],
                 t("now"): c["now"],
                 t("threshold"): c["threshold"],
                 t("source"): c["source"],
@@ -78,4 +78,9 @@ with shell.guarded():
         else:
             st.success(t("no_gap"))
     st.subheader(t("criteria"))
-    st.dataframe(criteria_table(result), hide_index=True, width="stretch")
+    st.dataframe(
+        criteria_table(result),
+        hide_index=True,
+        width="stretch",
+        column_config={t("met"): st.column_config.CheckboxColumn(t("met"))},
+    )

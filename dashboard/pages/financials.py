@@ -71,7 +71,7 @@ def assumptions(base: Finance, current: Finance) -> Finance:
         update[name] = _with_value(a, round(value / 100, 6), "dashboard")
     horizon = cols[1].number_input(t("horizon"), min_value=1, max_value=30, step=1, key="fin_horizon")
     factor = cols[2].number_input(
-        L.assumption_label("investment_cost_factor", i18n.lang()),
+        t("cost_factor"),
         min_value=0.1,
         max_value=5.0,
         step=0.05,

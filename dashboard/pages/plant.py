@@ -65,23 +65,16 @@ def reference_paths(plant, key: str) -> None:
         st.info(t("no_paths"))
         return
     cat = data.catalogue()
-    rows = []
-    for p in outlines:
-        stages = "; ".join(
-            f"{t('year')} {s['year']}: "
-            + ", ".join(i18n.investment(cat.get(i)) for i in s["investments"])
-            + f" → {i18n.tier(s['tier'])}"
-            for s in p["stages"]
-        )
-        rows.append(
-            {
-                t("path"): i18n.pick(p["name_en"], p["name_zh"], p["name"]),
-                t("stages"): stages,
-                t("total_capex"): L.cny(p["capex_cny"]),
-                t("tier_end"): i18n.tier(p["stages"][-1]["tier"]),
-            }
-        )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    for col, p in zip(st.columns(len(outlines)), outlines, strict=True):
+        with col.container(border=True):
+            st.markdown(f"**{i18n.pick(p['name_en'], p['name_zh'], p['name'])}**")
+            st.caption(f"{t('total_capex')}: {L.cny(p['capex_cny'])}")
+            climb = " → ".join(f"{i18n.tier(s['tier'])} ({s['year']})" for s in p["stages"])
+            st.markdown(f"{t('tier')}: {climb}")
+            with st.expander(t("stages")):
+                for s in p["stages"]:
+                    names = ", ".join(i18n.investment(cat.get(i)) for i in s["investments"])
+                    st.markdown(f"- **{t('year')} {s['year']}**: {names}")
     st.caption(t("ref_paths_note"))
 
 

@@ -119,7 +119,7 @@ def material_flow(plant: Factory, bottleneck: str | None) -> go.Figure:
             y=ys,
             mode="markers+text",
             text=labels,
-            textposition="top center",
+            textposition=["top center" if i % 2 == 0 else "bottom center" for i in range(len(stations))],
             marker={
                 "size": [16 + 4 * min(s.machines, 8) for s in stations],
                 "color": colours,
@@ -275,7 +275,7 @@ def time_model(stations: dict, plant: Factory, bottleneck: str) -> go.Figure:
                 hovertemplate="%{y:.1f} %<extra>" + i18n.state(state) + "</extra>",
             )
         )
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="stack", legend={"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left"})
     fig.update_yaxes(title_text=t("share_pbt"), range=[0, 100])
     fig.update_xaxes(title_text=t("station"))
     return layout(fig, t("time_model", b=i18n.station(plant, bottleneck)) + " ★", 460)
@@ -306,7 +306,9 @@ def element_radar(criteria: list[dict]) -> go.Figure:
             )
         )
     fig.update_layout(polar={"radialaxis": {"range": [0, 100], "ticksuffix": " %"}})
-    return layout(fig, t("scores_chart"), 460)
+    layout(fig, t("scores_chart"), 520)
+    fig.update_layout(legend={"y": -0.12, "yanchor": "top"}, margin={"l": 90, "r": 90, "t": 70, "b": 80})
+    return fig
 
 
 def tier_timeline(doc: dict) -> go.Figure:
@@ -355,9 +357,7 @@ def floor_animation(recs: list[tuple[str, object]], plant: Factory) -> go.Figure
     """The floor of each tier side by side with a play button and a time slider: machines coloured by state,
     the queue in front of each station as a bar."""
     n = len(recs)
-    fig = make_subplots(
-        rows=1, cols=n, subplot_titles=[i18n.tier(tier) for tier, _ in recs], horizontal_spacing=0.03, shared_yaxes=True
-    )
+    fig = make_subplots(rows=1, cols=n, horizontal_spacing=0.03, shared_yaxes=True)
     first = recs[0][1]
     stations = list(first.stations)
     labels = [i18n.station(plant, s) for s in stations]
@@ -466,8 +466,8 @@ def floor_animation(recs: list[tuple[str, object]], plant: Factory) -> go.Figure
     )
     fig.update_xaxes(visible=False, range=[-0.7, widest + 4.5])
     fig.update_yaxes(autorange="reversed")
-    layout(fig, t("floor_title"), 170 + 34 * len(stations))
-    fig.update_layout(margin={"b": 110, "t": 120})
+    layout(fig, t("floor_title"), 330 + 34 * len(stations))
+    fig.update_layout(margin={"b": 150, "t": 150}, legend={"y": -0.32, "yanchor": "top"})
     return fig
 
 
@@ -481,7 +481,7 @@ def _frame_notes(recs, f: int) -> list[dict]:
             {
                 "text": f"<b>{i18n.tier(tier)}</b>",
                 "x": x,
-                "y": 1.0,
+                "y": 1.13,
                 "xref": "paper",
                 "yref": "paper",
                 "yanchor": "bottom",
@@ -498,7 +498,7 @@ def _frame_notes(recs, f: int) -> list[dict]:
             {
                 "text": note,
                 "x": x,
-                "y": 1.06,
+                "y": 1.01,
                 "xref": "paper",
                 "yref": "paper",
                 "yanchor": "bottom",
@@ -564,5 +564,5 @@ def gantt(rec, plant: Factory, tier: str) -> go.Figure:
         )
     fig.update_layout(barmode="overlay", bargap=0.15)
     fig.update_xaxes(title_text=t("minutes_into_shift"))
-    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=names)
     return layout(fig, f"{t('gantt_title')} · {i18n.tier(tier)}", 140 + 18 * len(names))
