@@ -75,6 +75,14 @@ def test_adding_an_investment_changes_the_planner_kpi_table():
     assert _metric(at, "Plan capex (CNY)") != "92,000"  # SMED's cost came on top of the networking's
 
 
+def test_a_reference_path_loaded_into_the_planner_climbs_as_the_path_does():
+    at = _page(_app(), "planner")
+    at.button(key="plan_load").click().run()
+    at.button(key="plan_run").click().run()
+    _clean(at)
+    assert _metric(at, "Tier at the end") == "Excellent"  # its stages' declared CMMM levels came along
+
+
 def test_a_plan_against_the_prerequisites_is_a_message_not_a_run():
     at = _page(_app(), "planner")
     at.multiselect(key="plan_inv_0").set_value(["mes"]).run()

@@ -52,7 +52,16 @@ def _set_plan(stages: list[dict]) -> None:
 
 def _load_reference(paths) -> None:
     chosen = next(p for p in paths if p.name == state["plan_ref"])
-    _set_plan([{"year": s.year, "investments": list(s.investments)} for s in chosen.stages])
+    _set_plan(
+        [
+            {
+                "year": s.year,
+                "investments": list(s.investments),
+                "declared": s.declared.model_dump(exclude_none=True) if s.declared else None,
+            }
+            for s in chosen.stages
+        ]
+    )
 
 
 def _add_stage() -> None:
@@ -88,7 +97,10 @@ def editor(key: str, plant, paths) -> None:
             key=f"plan_inv_{i}",
             format_func=lambda x: f"{i18n.investment(cat.get(x))} · {L.cny(fits[x]['capex'])}",
         )
-        stages.append({"year": int(year), "investments": list(picked)})
+        declared = shell.plan_stages()[i].get("declared")
+        if declared:
+            right.caption(t("declared", what=", ".join(f"{k} = {v}" for k, v in declared.items() if k != "source")))
+        stages.append({"year": int(year), "investments": list(picked), "declared": declared})
     state["_plan"] = stages
     state["_plan_budget"] = st.number_input(
         t("budget"), min_value=0.0, step=100_000.0, format="%.0f", key="plan_budget"

@@ -203,6 +203,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "run_fin": ("Value the path", "测算"),
     "fin_need_run": ("Press the button to value the path with these assumptions.", "点击按钮，按以上假设测算该路径。"),
     "source": ("Source", "来源"),
+    "declared": (
+        "Declared after this stage (from the reference path; a CMMM level is assessed, not bought): {what}",
+        "本阶段后申报（来自参考路径；CMMM等级需评估，不能购买）：{what}",
+    ),
     "cost_factor": ("Investment cost factor (× catalogue cost)", "投资成本系数（× 目录价格）"),
     "bad_finance": ("These assumptions cannot be used:", "以下假设无法使用："),
     # compare

@@ -133,7 +133,10 @@ def plan_stages() -> list[dict]:
 
 def current_plan() -> UpgradePath | None:
     """The planner's plan as a path (stages by year, empty stages left out), or None when it is empty."""
-    stages = sorted((s for s in plan_stages() if s["investments"]), key=lambda s: s["year"])
+    stages = sorted(
+        ({k: v for k, v in s.items() if v is not None} for s in plan_stages() if s["investments"]),
+        key=lambda s: s["year"],
+    )
     if not stages:
         return None
     return UpgradePath(
