@@ -251,7 +251,8 @@ def information_flow(plant: Factory) -> go.Figure:
         fig.add_trace(
             go.Scatter(x=[None], y=[None], mode="lines", line={"color": colour, "width": 3}, name=t("mode_" + mode))
         )
-    fig.update_xaxes(visible=False)
+    xs = [x for x, _ in pos.values()]
+    fig.update_xaxes(visible=False, range=[min(xs) - 0.9, max(xs) + 0.9])  # room for the names at the sides
     fig.update_yaxes(visible=False, range=[0.5, 4.6])
     return layout(fig, t("info_flow"), 380)
 
