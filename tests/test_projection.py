@@ -219,4 +219,6 @@ def test_compare_document_has_every_part_the_outputs_read():
     # at flat demand a machine that is idle half the time gains nothing worth 100k CNY: both lose money
     assert a["npv_cny"]["mean"] < 0 and doc["paths"]["b"]["npv_cny"]["mean"] < 0
     assert doc["best_path"] == "a"  # the cheaper loss
-    assert {t["assumption"] for t in doc["tornado"]} >= {"discount_rate", "investment_cost_factor"}
+    rows = {t["assumption"]: t for t in doc["tornado"]}
+    assert set(rows) >= {"discount_rate", "investment_cost_factor", "cost:faster_spindle"}
+    assert rows["cost:faster_spindle"]["npv_high"] < rows["cost:faster_spindle"]["npv_low"]  # dearer, worse

@@ -735,6 +735,7 @@ COMPARE_KPIS = (
     "unit_cost_cny",
 )
 """KPIs shown per stage in the terminal (all are in ``--json`` and the report)."""
+TORNADO_ROWS = 10
 WORDS = {
     "path": ("Path", "路径"),
     "tiers": ("Tier by year", "各年梯度"),
@@ -837,10 +838,13 @@ def _print_compare(doc: dict, lang: str) -> None:
                 f"{t['npv_low']:,.0f}",
                 f"{t['npv_high']:,.0f}",
             )
-            for t in doc["tornado"]
+            for t in doc["tornado"][:TORNADO_ROWS]
         ]
         headers = [_w("assumption", lang), "range", _w("low", lang), _w("high", lang)]
-        out.print(_grid(_w("tornado", lang) + f": {doc['best_path']}", headers, rows, out.width, numeric={2, 3}))
+        more = len(doc["tornado"]) - TORNADO_ROWS
+        caption = f"{more} narrower rows in --json and the report" if more > 0 else None
+        title = _w("tornado", lang) + f": {doc['best_path']}"
+        out.print(_grid(title, headers, rows, out.width, numeric={2, 3}, caption=caption))
     out.print(f"{_w('best', lang)}: {doc['best_path']}. {doc['selection']['statement']}")
 
 

@@ -163,10 +163,12 @@ def path_money(
     awards: Sequence[float] | None = None,
     tax_rate: float | None = None,
     cost_factor: float = 1.0,
+    cost_factors: dict[str, float] | None = None,
 ) -> PathMoney:
     """Yearly incremental cash flows of a path for one replication (see the module docstring).
 
-    ``cost_factor`` scales every investment's capex and opex (the cost-estimate range of the tornado).
+    ``cost_factor`` scales every investment's capex and opex (the cost-estimate range of the tornado);
+    ``cost_factors`` scales named investments' on top of it (one investment's cost at its low or high).
     """
     horizon = finance.horizon_years
     lines = incremental_lines(state_lines, stages, horizon)
@@ -179,8 +181,9 @@ def path_money(
     capex, opex, dep, residual, book = (np.zeros(horizon + 1) for _ in range(5))
     for stage in stages:
         for p in stage.purchases:
-            opex[stage.year :] += p.opex_cny_per_year * cost_factor
-            price = p.capex_cny * cost_factor
+            factor = cost_factor * (cost_factors or {}).get(p.investment, 1.0)
+            opex[stage.year :] += p.opex_cny_per_year * factor
+            price = p.capex_cny * factor
             bought = float(stage.year)
             while bought <= horizon:
                 y = int(math.floor(bought))

@@ -69,9 +69,9 @@ def with_assumption(finance: Finance, name: str, value: float) -> Finance:
     return finance.model_copy(update={name: changed})
 
 
-def _mean_npv(study: PathStudy, i: int, reps: int, finance: Finance) -> float:
+def _mean_npv(study: PathStudy, i: int, reps: int, finance: Finance, cost_factors: dict | None = None) -> float:
     rate = finance.discount_rate.value
-    values = [npv(rate, study.money(i, r, finance).flows.net_without_awards) for r in range(reps)]
+    values = [npv(rate, study.money(i, r, finance, cost_factors).flows.net_without_awards) for r in range(reps)]
     return float(np.mean(values))
 
 
@@ -79,7 +79,9 @@ def tornado(study: PathStudy, i: int, reps: int, names: Sequence[str] = MONEY_AS
     """Expected NPV of path ``i`` with each assumption at its low and at its high value, widest swing first.
 
     Demand growth changes the load each state meets, so it simulates the extra demand levels it needs
-    (for this path and the baseline only).
+    (for this path and the baseline only). Each investment's own cost moves by the cost-estimate range
+    (rows ``cost:<id>``). Its effect factors are drawn anew in every replication, so their uncertainty is
+    in the NPV distribution rather than in a row of their own.
     """
     rows = []
     for name in names:
@@ -102,6 +104,15 @@ def tornado(study: PathStudy, i: int, reps: int, names: Sequence[str] = MONEY_AS
                 "source": a.source or "",
             }  # fmt: skip
         )
+    cost = study.finance.investment_cost_factor
+    if cost.low is not None:
+        for purchase in (p for stage in study.plans[i].stages for p in stage.purchases):
+            values = [_mean_npv(study, i, reps, study.finance, {purchase.investment: v}) for v in (cost.low, cost.high)]
+            rows.append(
+                {"assumption": f"cost:{purchase.investment}", "low": cost.low, "high": cost.high,
+                 "npv_low": _num(values[0], 2), "npv_high": _num(values[1], 2),
+                 "source": f"this investment's capex and opex × the cost-estimate range ({cost.source})"}
+            )  # fmt: skip
     return sorted(rows, key=lambda r: -abs(r["npv_high"] - r["npv_low"]))
 
 

@@ -189,12 +189,18 @@ class PathStudy:
                     break
         return out
 
-    def money(self, i: int, rep: int, finance: Finance | None = None) -> PathMoney:
-        """Path ``i``'s yearly money in replication ``rep`` (investment costs scaled by the finance's factor)."""
+    def money(
+        self, i: int, rep: int, finance: Finance | None = None, cost_factors: dict[str, float] | None = None
+    ) -> PathMoney:
+        """Path ``i``'s yearly money in replication ``rep`` (investment costs scaled by the finance's factor,
+        and named investments' by ``cost_factors``)."""
         f = finance or self.finance
         plan = self.plans[i]
         lines = [self.state_lines(self.baseline, rep, f)] + [self.state_lines(s, rep, f) for s in plan.states]
-        return path_money(lines, plan.stages, f, self.awards(plan, f), cost_factor=f.investment_cost_factor.value)
+        return path_money(
+            lines, plan.stages, f, self.awards(plan, f), cost_factor=f.investment_cost_factor.value,
+            cost_factors=cost_factors,
+        )  # fmt: skip
 
     def npv_samples(self, i: int, reps: int, finance: Finance | None = None, with_awards: bool = False) -> list[float]:
         f = finance or self.finance
