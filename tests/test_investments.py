@@ -98,12 +98,19 @@ MECHANISMS = {
     "grinding_setup_reduction": lambda b, a: _mean_setup(a, "grinding") < 0.7 * _mean_setup(b, "grinding"),
     "third_shift": lambda b, a: len(a.calendar.shifts) == len(b.calendar.shifts) + 1,
     "auto_inspection": lambda b, a: (
-        a.station("inspection").operators == 0 and _heads(a, "inspectors") < _heads(b, "inspectors")
+        a.station("inspection").operators == 0
+        and _heads(a, "inspectors") < _heads(b, "inspectors")
+        and a.station("inspection").inspection.catches("dimensional")
+        > b.station("inspection").inspection.catches("dimensional")
     ),
+    "traceability": lambda b, a: a.traceability.scope == "units" != b.traceability.scope,
     "aps": lambda b, a: a.policies.release.group_min > 0,
     "pdm": lambda b, a: a.policies.maintenance.regime == "predictive",
     "ems_switch_off": lambda b, a: a.energy.switch_off_after_min == 15,
-    "ai_vision": lambda b, a: len(a.information.ai_applications) > len(b.information.ai_applications),
+    "ai_vision": lambda b, a: (
+        a.station("inspection").inspection.catches("surface") > b.station("inspection").inspection.catches("surface")
+        and len(a.information.ai_applications) > len(b.information.ai_applications)
+    ),
     "robot_loading": lambda b, a: (
         a.station("milling").operators == 0
         and a.station("milling").runs_through_breaks
