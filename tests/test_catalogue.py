@@ -147,7 +147,7 @@ def test_investments_for_the_smt_plant_list_what_fits_and_one_line_for_each_that
         else:
             assert said == [f"  {f.investment.id}: {f.why_not}"], f.investment.id
     assert {"feeder_carts", "spi_closed_loop", "msd_control"} <= {f.investment.id for f in report if f.fits}
-    assert "  smed: no stations turning, milling" in lines
+    assert "  smed: no stations[kind=cnc_turning|cnc_milling]" in lines
 
 
 def test_investments_json_prices_each_investment_for_the_plant_and_says_if_it_fits():

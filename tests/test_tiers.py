@@ -25,7 +25,16 @@ PRESETS = {
 # With one AI scenario per mechanism the catalogue's AI items do not reach the AI share the plan sets
 # for leading (>= 60 %): the leading preset meets excellent until more AI mechanisms exist (issue 9).
 SHORT_OF_AI = {"precision_machining_leading": "excellent"}
-PLACED = {**{name: tier for name, tier in PRESETS.items() if name not in SHORT_OF_AI}, "electronics_smt": "basic"}
+LARGE = {
+    "precision_machining_large": "basic",
+    "precision_machining_large_advanced": "advanced",
+    "precision_machining_large_excellent": "excellent",
+}
+PLACED = {
+    **{name: tier for name, tier in PRESETS.items() if name not in SHORT_OF_AI},
+    "electronics_smt": "basic",
+    **LARGE,
+}
 
 
 @pytest.mark.parametrize(("name", "tier"), PLACED.items())
