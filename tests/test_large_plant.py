@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from twin import simulate
-from twin.plan.investments import fit_report, load_catalogue, order_investments, priced
+from twin.plan.investments import apply_investments, fit_report, load_catalogue, order_investments, priced
 from twin.plan.presets import load_model, load_presets
 from twin.spec import Factory
 from twin.spec.investment import costs_for
@@ -83,3 +83,15 @@ def test_large_presets_carry_the_default_plant_presets_investments():
     for tier in ("advanced", "excellent"):
         large, default = load_model(f"precision_machining_large_{tier}"), load_model(f"precision_machining_{tier}")
         assert large.investments == default.investments
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="third_shift's patch sets the default plant's crews (machinists [9, 8, 8]); the catalogue has no patch"
+    " that copies a shift's crew to the new shift",
+)
+def test_a_third_shift_keeps_the_large_plants_crews_and_staffs_the_night_like_the_late_shift():
+    after = apply_investments(LARGE, [CATALOGUE.get("third_shift")])
+    before = next(p for p in LARGE.operators if p.name == "machinists").count_per_shift
+    machinists = next(p for p in after.operators if p.name == "machinists").count_per_shift
+    assert machinists == [*before, before[-1]]
