@@ -177,7 +177,7 @@ def test_unmet_prerequisite_is_reported():
 def test_patch_that_does_not_fit_the_model_is_reported():
     result = runner.invoke(app, ["simulate", "electronics_smt", "--with", "vmc_added", "--days", "1", "--reps", "1"])
     assert result.exit_code == 2
-    assert "vmc_added" in result.output and "stations[milling]" in result.output
+    assert "vmc_added" in result.output and "stations[kind=cnc_milling]" in result.output
 
 
 def test_prerequisite_cycle_in_a_catalogue_is_reported(tmp_path):
