@@ -13,14 +13,14 @@ import argparse
 import json
 import time
 
-from twin.plan.compare import compare_paths, tornado
+from twin.plan.compare import MONEY_ONLY, compare_paths, tornado
 from twin.plan.investments import load_catalogue
 from twin.plan.paths import load_paths
 from twin.plan.presets import load_model
 from twin.plan.study import PathStudy
 
 
-def run(jobs: int, reps: int, max_reps: int, days: float) -> tuple[dict, dict[str, float]]:
+def run(jobs: int, reps: int, max_reps: int, days: float, demand: bool) -> tuple[dict, dict[str, float]]:
     started = time.perf_counter()
     plant, catalogue = load_model(None), load_catalogue()
     paths, finance = load_paths(None, plant, catalogue)
@@ -31,7 +31,8 @@ def run(jobs: int, reps: int, max_reps: int, days: float) -> tuple[dict, dict[st
     doc = compare_paths(study, reps=reps, max_reps=max_reps, with_tornado=False)
     selected = time.perf_counter()
     best = [p.path.name for p in study.plans].index(doc["best_path"])
-    doc["tornado"] = tornado(study, best, doc["paths"][doc["best_path"]]["replications"])
+    names = (*MONEY_ONLY, "demand_growth") if demand else MONEY_ONLY
+    doc["tornado"] = tornado(study, best, doc["paths"][doc["best_path"]]["replications"], names)
     done = time.perf_counter()
     times = {
         "load, price and assess paths": setup - started,
@@ -49,12 +50,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--max-reps", type=int, default=10)
-    ap.add_argument("--days", type=float, default=28.0)
+    ap.add_argument("--max-reps", type=int, default=7)
+    ap.add_argument("--days", type=float, default=21.0)
+    ap.add_argument("--tornado-demand", action="store_true", help="add demand growth to the tornado")
     args = ap.parse_args()
     results = {}
     for jobs in args.jobs:
-        doc, times = run(jobs, args.reps, args.max_reps, args.days)
+        doc, times = run(jobs, args.reps, args.max_reps, args.days, args.tornado_demand)
         results[jobs] = (doc, times)
         print(f"--jobs {jobs}:")
         for k, v in times.items():

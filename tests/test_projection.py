@@ -222,3 +222,17 @@ def test_compare_document_has_every_part_the_outputs_read():
     rows = {t["assumption"]: t for t in doc["tornado"]}
     assert set(rows) >= {"discount_rate", "investment_cost_factor", "cost:faster_spindle"}
     assert rows["cost:faster_spindle"]["npv_high"] < rows["cost:faster_spindle"]["npv_low"]  # dearer, worse
+
+
+def test_tornado_demand_growth_values_the_capacity_a_path_buys():
+    """With demand growing 10 %/yr the 60/h machine runs out of capacity in year 8; the faster spindle then
+    keeps selling, so its NPV is higher at high growth than at low (where it only shortens waits)."""
+    from twin.plan.compare import MONEY_ONLY, tornado
+
+    study = tiny_study([path("fast", (0, ["faster_spindle"]))], growth=0.0, horizon=10)
+    growth = study.finance.demand_growth.model_copy(update={"low": -0.05, "high": 0.10})
+    study.finance = study.finance.model_copy(update={"demand_growth": growth})
+    study.ensure(3)
+    rows = {r["assumption"]: r for r in tornado(study, 0, 3, (*MONEY_ONLY, "demand_growth"), demand_reps=3)}
+    demand = rows["demand_growth"]
+    assert demand["npv_high"] > demand["npv_low"] + 100_000

@@ -75,14 +75,27 @@ def _mean_npv(study: PathStudy, i: int, reps: int, finance: Finance, cost_factor
     return float(np.mean(values))
 
 
-def tornado(study: PathStudy, i: int, reps: int, names: Sequence[str] = MONEY_ASSUMPTIONS) -> list[dict]:
+MONEY_ONLY = tuple(n for n in MONEY_ASSUMPTIONS if n != "demand_growth")
+
+
+def tornado(
+    study: PathStudy,
+    i: int,
+    reps: int,
+    names: Sequence[str] = MONEY_ONLY,
+    demand_reps: int = 3,
+) -> list[dict]:
     """Expected NPV of path ``i`` with each assumption at its low and at its high value, widest swing first.
 
-    Demand growth changes the load each state meets, so it simulates the extra demand levels it needs
-    (for this path and the baseline only). Each investment's own cost moves by the cost-estimate range
-    (rows ``cost:<id>``). Its effect factors are drawn anew in every replication, so their uncertainty is
-    in the NPV distribution rather than in a row of their own.
+    Money-only assumptions (rates, prices, escalation, costs) revalue the same simulations. Each
+    investment's own cost moves by the cost-estimate range (rows ``cost:<id>``). Demand growth, when
+    named, changes the load each state meets, so it simulates the extra demand levels it needs for this
+    path and the baseline, on the first ``demand_reps`` replications only: its row is the path's mean NPV
+    plus the paired change those replications show (common random numbers make it tight). Effect
+    factors are drawn anew in every replication, so their uncertainty is in the NPV distribution rather
+    than in a row of their own.
     """
+    base = _mean_npv(study, i, reps, study.finance)
     rows = []
     for name in names:
         a = getattr(study.finance, name)
@@ -92,38 +105,35 @@ def tornado(study: PathStudy, i: int, reps: int, names: Sequence[str] = MONEY_AS
         for v in (a.low, a.high):
             f = with_assumption(study.finance, name, v)
             if name == "demand_growth":
-                study.ensure(reps, plans=[i], finance=f)
-            values.append(_mean_npv(study, i, reps, f))
-        rows.append(
-            {
-                "assumption": name,
-                "low": a.low,
-                "high": a.high,
-                "npv_low": _num(values[0], 2),
-                "npv_high": _num(values[1], 2),
-                "source": a.source or "",
-            }  # fmt: skip
-        )
+                n = min(reps, demand_reps)
+                study.ensure(n, plans=[i], finance=f)
+                change = _mean_npv(study, i, n, f) - _mean_npv(study, i, n, study.finance)
+                values.append(base + change)
+            else:
+                values.append(_mean_npv(study, i, reps, f))
+        rows.append(_row(name, a.low, a.high, values, a.source or ""))
     cost = study.finance.investment_cost_factor
     if cost.low is not None:
         for purchase in (p for stage in study.plans[i].stages for p in stage.purchases):
             values = [_mean_npv(study, i, reps, study.finance, {purchase.investment: v}) for v in (cost.low, cost.high)]
-            rows.append(
-                {"assumption": f"cost:{purchase.investment}", "low": cost.low, "high": cost.high,
-                 "npv_low": _num(values[0], 2), "npv_high": _num(values[1], 2),
-                 "source": f"this investment's capex and opex × the cost-estimate range ({cost.source})"}
-            )  # fmt: skip
+            note = f"this investment's capex and opex x the cost-estimate range ({cost.source})"
+            rows.append(_row(f"cost:{purchase.investment}", cost.low, cost.high, values, note))
     return sorted(rows, key=lambda r: -abs(r["npv_high"] - r["npv_low"]))
+
+
+def _row(name: str, low: float, high: float, values: list[float], source: str) -> dict:
+    return {"assumption": name, "low": low, "high": high, "npv_low": _num(values[0], 2),
+            "npv_high": _num(values[1], 2), "source": source}  # fmt: skip
 
 
 def compare_paths(
     study: PathStudy,
     *,
     reps: int = 5,
-    max_reps: int = 10,
+    max_reps: int = 7,
     delta_cny: float | None = None,
     with_tornado: bool = True,
-    tornado_names: Sequence[str] = MONEY_ASSUMPTIONS,
+    tornado_names: Sequence[str] = MONEY_ONLY,
 ) -> dict:
     """Run what the paths need, select the best, and return the ``twin compare --json`` document."""
     study.ensure(reps)

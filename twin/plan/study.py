@@ -103,7 +103,7 @@ class PathStudy:
     paths: list[UpgradePath]
     finance: Finance
     catalogue: Catalogue
-    days: float = 28.0
+    days: float = 21.0
     warmup_min: float = 7 * 1440.0
     seed: int = 1
     jobs: int = 1
