@@ -23,8 +23,9 @@ from twin.plan.study import PathStudy
 from twin.spec.finance import Finance
 
 CONFIDENCE = 0.95
-DELTA_SHARE = 0.02
-"""Default indifference zone: 2 % of the mean capex of the paths compared."""
+DELTA_SHARE = 0.05
+"""Default indifference zone: 5 % of the mean capex of the paths compared (what a finance controller would
+call the same money on a programme of that size)."""
 MONEY_ASSUMPTIONS = (
     "discount_rate",
     "income_tax_rate",

@@ -163,8 +163,14 @@ class PathStudy:
     def state_lines(self, state: PlantState, rep: int, finance: Finance) -> list[dict[str, float]]:
         """A state's yearly lines at each year's demand (today's prices), for replication ``rep``."""
         grid = self.grid(finance)
-        at = {m: operating_lines(self.runs.kpis(state, m)[rep], self.price, finance.inventory_carrying_rate.value)
-              for m in grid}  # fmt: skip
+        carrying, offered = finance.inventory_carrying_rate.value, sum(self.rates.values())
+        at = {
+            m: operating_lines(
+                self.runs.kpis(state, m)[rep], self.price, carrying,
+                None if self.runs.saturated(state, m) else offered * m,
+            )
+            for m in grid
+        }  # fmt: skip
         out = []
         for m in self.levels(finance):
             lo = max((g for g in grid if g <= m + 1e-6), default=grid[0])
