@@ -135,7 +135,7 @@ def test_finance_overrides_in_a_paths_file_keep_the_other_defaults(tmp_path, pla
 
 def test_paths_for_another_plant_are_left_out_and_none_left_is_an_error(plant):
     paths, _ = load_paths(None, plant)
-    assert {p.plant for p in paths} == {"precision_machining"}  # the SMT line's paths are left out
+    assert all(p.fits("precision_machining") and not p.fits("electronics_smt") for p in paths)  # SMT paths left out
     other = load_model("electronics_smt").model_copy(update={"name": "smt_line_b"})
     with pytest.raises(SpecError, match="no path for plant 'smt_line_b'"):
         load_paths(None, other)
@@ -180,3 +180,14 @@ def test_an_override_that_breaks_a_finance_rule_is_one_line_naming_the_block(tmp
         + "finance:\n  discount_rate: {value: 1.5, source: board}\n",
     )
     assert len(lines) == 1 and ":8: finance.discount_rate: found " in lines[0] and "[0, 1)" in lines[0], lines
+
+
+def test_the_machining_paths_serve_the_large_plant_too():
+    """The catalogue's costs and patches follow the plant (selectors by kind), so the same strategies apply to
+    the three-cell plant: every path loads, its patches fit, and it ends at the same tier."""
+    catalogue, rubric = load_catalogue(), load_rubric()
+    large = load_model("precision_machining_large")
+    paths, _ = load_paths(None, large, catalogue)
+    assert {p.name for p in paths} >= {"integration_first", "capacity_first", "quick_wins", "to_leading"}
+    for upgrade in paths:
+        assert assess(stage_plants(upgrade, large, catalogue)[-1], rubric).tier == "excellent", upgrade.name
