@@ -213,3 +213,36 @@ def test_with_runs_the_scenario_and_names_it():
     result = runner.invoke(app, ["simulate", "--with", "smed", "--days", "2", "--reps", "2", "--json"])
     assert result.exit_code == 0, result.output
     assert '"model": "precision_machining+smed"' in result.stdout
+
+
+def test_an_investment_whose_headcount_change_names_a_missing_pool_does_not_fit():
+    """`twin investments --plant` and applying an investment agree: a headcount change for a pool the plant
+    lacks makes the investment not fit, though its patch alone would."""
+    from twin.plan.investments import fit_report
+    from twin.spec.investment import Catalogue
+
+    catalogue = Catalogue.model_validate(
+        {
+            "investments": [
+                {
+                    "id": "cobot",
+                    "name_en": "Cobot",
+                    "name_zh": "协作机器人",
+                    "category": "equipment",
+                    "scenario": "人机协同作业",
+                    "tier": "advanced",
+                    "cost": {"fixed_cny": 1000},
+                    "tax_class": "machinery",
+                    "source": "test",
+                    "effect_source": "test",
+                    "patch": [{"op": "scale", "path": "stations[*].machines", "factor": 1}],
+                    "headcount_delta": {"welders": -1},
+                }
+            ]
+        }
+    )
+    plant = load_model("precision_machining")
+    [fit] = fit_report(plant, catalogue)
+    assert not fit.fits and "welders" in fit.why_not
+    with pytest.raises(SpecError, match="welders"):
+        apply_investments(plant, catalogue.investments)

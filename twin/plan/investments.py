@@ -100,8 +100,7 @@ def apply_investments(
     for inv in investments:
         draw = (lambda i, inv=inv: _mean_factor(inv, i)) if factor is None else (lambda i, inv=inv: factor(inv, i))
         try:
-            data = apply_patch(data, inv.patch, draw)
-            _apply_headcount(data, inv.headcount_delta)
+            data = _apply_one(data, inv, draw)
         except PatchError as exc:
             raise SpecError([Problem(where, inv.id, str(exc), "a patch that fits this model")]) from None
         data["investments"] = [*data.get("investments", []), inv.id]
@@ -172,7 +171,7 @@ def _why_not(plant: Factory, catalogue: Catalogue, inv: Investment) -> str | Non
     for i in needed:
         other = catalogue.get(i)
         try:
-            data = apply_patch(data, other.patch, lambda k, other=other: _mean_factor(other, k))
+            data = _apply_one(data, other, lambda k, other=other: _mean_factor(other, k))
         except PatchError as exc:
             return exc.brief
     try:
@@ -181,6 +180,14 @@ def _why_not(plant: Factory, catalogue: Catalogue, inv: Investment) -> str | Non
     except (ValidationError, SpecError) as exc:
         return f"the plant after it is not valid: {str(exc).splitlines()[0]}"
     return None
+
+
+def _apply_one(data: dict, inv: Investment, draw) -> dict:
+    """The model data after one investment: its patch, then its headcount changes (one place for both, so
+    checking whether an investment fits and applying it can never disagree)."""
+    data = apply_patch(data, inv.patch, draw)
+    _apply_headcount(data, inv.headcount_delta)
+    return data
 
 
 def _apply_headcount(data: dict, delta: dict[str, int | list[int]]) -> None:
