@@ -898,6 +898,14 @@ def compare_cmd(
             "levels (about 20-30 s more on 2 cores).",
         ),
     ] = False,
+    tornado_effects: Annotated[
+        bool,
+        typer.Option(
+            "--tornado-effects",
+            help="Add each uncertain investment's effect (5th/95th percentile) to the tornado: simulates the best "
+            "path's states again per investment (minutes).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     report: Annotated[
         str | None,
@@ -964,7 +972,13 @@ def compare_cmd(
     try:
         names = (*MONEY_ONLY, "demand_growth") if tornado_demand else MONEY_ONLY
         doc = compare_paths(
-            study, reps=reps, max_reps=max_reps, delta_cny=delta, with_tornado=not no_tornado, tornado_names=names
+            study,
+            reps=reps,
+            max_reps=max_reps,
+            delta_cny=delta,
+            with_tornado=not no_tornado,
+            tornado_names=names,
+            tornado_effects=tornado_effects,
         )
     finally:
         for bar in bars.values():
