@@ -298,8 +298,13 @@ def readme_commands() -> list[str]:
     return commands
 
 
+COMPARE_FAST = ["--days", "10", "--warmup-days", "3", "--reps", "3", "--max-reps", "3", "--no-tornado"]
+
+
 def fast(args: list[str]) -> list[str]:
-    """A README simulate command shortened to two replications of a short run."""
+    """A README simulate command shortened to two replications of a short run (compare: three, no tornado)."""
+    if args[0] == "compare":
+        return [*args, *COMPARE_FAST]
     if args[0] != "simulate":
         return args
     out, skip = [], False
@@ -321,6 +326,7 @@ def test_the_readme_shows_commands():
 @pytest.mark.parametrize("command", readme_commands())
 def test_every_readme_command_runs_as_written(here, command):
     shutil.copy(data_dir("models") / "precision_machining.yaml", here / "my_plant.yaml")
+    shutil.copy(data_dir("scenarios") / "paths.yaml", here / "my_paths.yaml")
     args = shlex.split(command)[1:]
     result = run(*fast(args))
     assert result.exit_code == 0, (command, result.stderr)

@@ -29,10 +29,15 @@ def test_compare_json_on_the_default_plant_values_a_path_and_names_the_best():
     assert doc["assumptions"]["discount_rate"]["source"]
 
 
-def test_compare_text_names_the_best_path_in_chinese():
-    result = runner.invoke(app, ["compare", "--path", "quick_wins", *SHORT, "--no-tornado", "--lang", "zh"])
+def test_compare_text_names_the_best_path_in_chinese_within_80_columns():
+    from rich.cells import cell_len
+
+    result = runner.invoke(app, ["compare", "--path", "quick_wins", *SHORT, "--lang", "zh"], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     assert "最优路径" in result.stdout and "quick_wins" in result.stdout
+    for line in result.stdout.splitlines():
+        assert cell_len(line.rstrip()) <= 80, line
+    assert "…" not in result.stdout.replace(" … ", "")  # the tornado's ranges use "a … b"; nothing is cut
 
 
 def test_compare_bad_options_get_one_line_and_exit_2():
@@ -41,6 +46,7 @@ def test_compare_bad_options_get_one_line_and_exit_2():
         (["--path", "nowhere"], "--path"),
         (["--rate", "1.5"], "--rate"),
         (["--reps", "1"], "--reps"),
+        (["--delta", "0"], "--delta"),
         (["--warmup-days", "20", "--days", "10"], "--warmup-days"),
     ):
         result = runner.invoke(app, ["compare", *args])

@@ -22,6 +22,7 @@ SPLIT = (
     "cost_energy_cny",
     "cost_maintenance_cny",
     "cost_overhead_cny",
+    "cost_escapes_cny",
 )
 CALENDAR = {
     "shifts": [{"name": "day", "start": "08:00", "hours": 8}, {"name": "late", "start": "16:00", "hours": 8}],
@@ -72,8 +73,9 @@ def test_cost_split_adds_up_to_the_unit_cost_in_every_replication():
     table = r.table()
     for _, row in table.iterrows():
         assert sum(row[k] for k in SPLIT) == row["unit_cost_cny"]
-        assert all(row[k] > 0 for k in SPLIT if k != "cost_indirect_labour_cny")
+        assert all(row[k] > 0 for k in SPLIT if k not in ("cost_indirect_labour_cny", "cost_escapes_cny"))
         assert row["cost_indirect_labour_cny"] == 0  # no pool of kind indirect
+        assert row["cost_escapes_cny"] == 0  # no latent defects: nothing escapes
 
 
 def test_carbon_per_unit_is_energy_per_unit_times_the_grid_factor():

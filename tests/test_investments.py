@@ -98,12 +98,19 @@ MECHANISMS = {
     "grinding_setup_reduction": lambda b, a: _mean_setup(a, "grinding") < 0.7 * _mean_setup(b, "grinding"),
     "third_shift": lambda b, a: len(a.calendar.shifts) == len(b.calendar.shifts) + 1,
     "auto_inspection": lambda b, a: (
-        a.station("inspection").operators == 0 and _heads(a, "inspectors") < _heads(b, "inspectors")
+        a.station("inspection").operators == 0
+        and _heads(a, "inspectors") < _heads(b, "inspectors")
+        and a.station("inspection").inspection.catches("dimensional")
+        > b.station("inspection").inspection.catches("dimensional")
     ),
+    "traceability": lambda b, a: a.traceability.scope == "units" != b.traceability.scope,
     "aps": lambda b, a: a.policies.release.group_min > 0,
     "pdm": lambda b, a: a.policies.maintenance.regime == "predictive",
     "ems_switch_off": lambda b, a: a.energy.switch_off_after_min == 15,
-    "ai_vision": lambda b, a: len(a.information.ai_applications) > len(b.information.ai_applications),
+    "ai_vision": lambda b, a: (
+        a.station("inspection").inspection.catches("surface") > b.station("inspection").inspection.catches("surface")
+        and len(a.information.ai_applications) > len(b.information.ai_applications)
+    ),
     "robot_loading": lambda b, a: (
         a.station("milling").operators == 0
         and a.station("milling").runs_through_breaks
@@ -170,7 +177,7 @@ def test_unmet_prerequisite_is_reported():
 def test_patch_that_does_not_fit_the_model_is_reported():
     result = runner.invoke(app, ["simulate", "electronics_smt", "--with", "vmc_added", "--days", "1", "--reps", "1"])
     assert result.exit_code == 2
-    assert "vmc_added" in result.output and "stations[milling]" in result.output
+    assert "vmc_added" in result.output and "stations[kind=cnc_milling]" in result.output
 
 
 def test_prerequisite_cycle_in_a_catalogue_is_reported(tmp_path):
@@ -206,3 +213,36 @@ def test_with_runs_the_scenario_and_names_it():
     result = runner.invoke(app, ["simulate", "--with", "smed", "--days", "2", "--reps", "2", "--json"])
     assert result.exit_code == 0, result.output
     assert '"model": "precision_machining+smed"' in result.stdout
+
+
+def test_an_investment_whose_headcount_change_names_a_missing_pool_does_not_fit():
+    """`twin investments --plant` and applying an investment agree: a headcount change for a pool the plant
+    lacks makes the investment not fit, though its patch alone would."""
+    from twin.plan.investments import fit_report
+    from twin.spec.investment import Catalogue
+
+    catalogue = Catalogue.model_validate(
+        {
+            "investments": [
+                {
+                    "id": "cobot",
+                    "name_en": "Cobot",
+                    "name_zh": "协作机器人",
+                    "category": "equipment",
+                    "scenario": "人机协同作业",
+                    "tier": "advanced",
+                    "cost": {"fixed_cny": 1000},
+                    "tax_class": "machinery",
+                    "source": "test",
+                    "effect_source": "test",
+                    "patch": [{"op": "scale", "path": "stations[*].machines", "factor": 1}],
+                    "headcount_delta": {"welders": -1},
+                }
+            ]
+        }
+    )
+    plant = load_model("precision_machining")
+    [fit] = fit_report(plant, catalogue)
+    assert not fit.fits and "welders" in fit.why_not
+    with pytest.raises(SpecError, match="welders"):
+        apply_investments(plant, catalogue.investments)

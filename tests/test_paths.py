@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
+import yaml
+from typer.testing import CliRunner
 
+from twin.cli import app
 from twin.plan.investments import load_catalogue
 from twin.plan.paths import load_paths, stage_plants
 from twin.plan.presets import load_model
 from twin.spec import SpecError
 from twin.tiers.assess import assess, load_rubric
+
+runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
@@ -128,9 +134,41 @@ def test_finance_overrides_in_a_paths_file_keep_the_other_defaults(tmp_path, pla
 
 
 def test_paths_for_another_plant_are_left_out_and_none_left_is_an_error(plant):
-    smt = load_model("electronics_smt")
-    with pytest.raises(SpecError, match="no path for plant 'electronics_smt'"):
-        load_paths(None, smt)
+    paths, _ = load_paths(None, plant)
+    assert all(p.fits("precision_machining") and not p.fits("electronics_smt") for p in paths)  # SMT paths left out
+    other = load_model("electronics_smt").model_copy(update={"name": "smt_line_b"})
+    with pytest.raises(SpecError, match="no path for plant 'smt_line_b'"):
+        load_paths(None, other)
+
+
+# The tier each SMT path says (in its description) it reaches with its last stage.
+SMT_CLAIMS = {"smt_integration_first": "excellent", "smt_quick_wins": "excellent"}
+
+
+def test_smt_paths_load_climb_and_reach_the_tier_they_claim():
+    smt, catalogue, rubric = load_model("electronics_smt"), load_catalogue(), load_rubric()
+    paths, _ = load_paths(None, smt, catalogue)
+    assert {p.name for p in paths} == set(SMT_CLAIMS)
+    order = ["basic", "advanced", "excellent", "leading"]
+    for upgrade in paths:
+        assert upgrade.plant == "electronics_smt" and upgrade.name_zh and upgrade.name_en and upgrade.source
+        assert SMT_CLAIMS[upgrade.name] in upgrade.description
+        tiers = [order.index(assess(state, rubric).tier) for state in stage_plants(upgrade, smt, catalogue)]
+        assert tiers == sorted(tiers), upgrade.name
+        assert order[tiers[-1]] == SMT_CLAIMS[upgrade.name], upgrade.name
+    assert len({tuple(p.stages[0].investments) for p in paths}) == len(paths)  # the strategies start differently
+
+
+def test_smt_paths_pass_the_assess_command_at_their_last_stage(tmp_path):
+    smt, catalogue = load_model("electronics_smt"), load_catalogue()
+    paths, _ = load_paths(None, smt, catalogue)
+    for upgrade in paths:
+        last = stage_plants(upgrade, smt, catalogue)[-1]
+        file = tmp_path / f"{upgrade.name}.yaml"
+        file.write_text(yaml.safe_dump(last.model_dump(by_alias=True, exclude_none=True), allow_unicode=True))
+        result = runner.invoke(app, ["assess", str(file), "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["tier"] == SMT_CLAIMS[upgrade.name]
 
 
 def test_an_override_that_breaks_a_finance_rule_is_one_line_naming_the_block(tmp_path, plant):
@@ -142,3 +180,14 @@ def test_an_override_that_breaks_a_finance_rule_is_one_line_naming_the_block(tmp
         + "finance:\n  discount_rate: {value: 1.5, source: board}\n",
     )
     assert len(lines) == 1 and ":8: finance.discount_rate: found " in lines[0] and "[0, 1)" in lines[0], lines
+
+
+def test_the_machining_paths_serve_the_large_plant_too():
+    """The catalogue's costs and patches follow the plant (selectors by kind), so the same strategies apply to
+    the three-cell plant: every path loads, its patches fit, and it ends at the same tier."""
+    catalogue, rubric = load_catalogue(), load_rubric()
+    large = load_model("precision_machining_large")
+    paths, _ = load_paths(None, large, catalogue)
+    assert {p.name for p in paths} >= {"integration_first", "capacity_first", "quick_wins", "to_leading"}
+    for upgrade in paths:
+        assert assess(stage_plants(upgrade, large, catalogue)[-1], rubric).tier == "excellent", upgrade.name

@@ -118,7 +118,13 @@ CATALOGUE = Catalogue.model_validate(
                 "tax_class": "machinery",
                 "source": "test",
                 "effect_source": "test",
-                "patch": [{"op": "scale", "path": "products[part].routing[0].time_min", "factor": 0.5}],
+                "patch": [
+                    {
+                        "op": "scale",
+                        "path": "products[part].routing[0].time_min",
+                        "factor": {"dist": "triangular", "low": 0.4, "mode": 0.5, "high": 0.6},
+                    }
+                ],
             },
             {
                 "id": "second_cell",
@@ -219,4 +225,36 @@ def test_compare_document_has_every_part_the_outputs_read():
     # at flat demand a machine that is idle half the time gains nothing worth 100k CNY: both lose money
     assert a["npv_cny"]["mean"] < 0 and doc["paths"]["b"]["npv_cny"]["mean"] < 0
     assert doc["best_path"] == "a"  # the cheaper loss
-    assert {t["assumption"] for t in doc["tornado"]} >= {"discount_rate", "investment_cost_factor"}
+    rows = {t["assumption"]: t for t in doc["tornado"]}
+    assert set(rows) >= {"discount_rate", "investment_cost_factor", "cost:faster_spindle"}
+    assert rows["cost:faster_spindle"]["npv_high"] < rows["cost:faster_spindle"]["npv_low"]  # dearer, worse
+
+
+def test_tornado_demand_growth_values_the_capacity_a_path_buys():
+    """With demand growing 10 %/yr the 60/h machine runs out of capacity in year 8; the faster spindle then
+    keeps selling, so its NPV is higher at high growth than at low (where it only shortens waits)."""
+    from twin.plan.compare import MONEY_ONLY, tornado
+
+    study = tiny_study([path("fast", (0, ["faster_spindle"]))], growth=0.0, horizon=10)
+    growth = study.finance.demand_growth.model_copy(update={"low": -0.05, "high": 0.10})
+    study.finance = study.finance.model_copy(update={"demand_growth": growth})
+    study.ensure(3)
+    rows = {r["assumption"]: r for r in tornado(study, 0, 3, (*MONEY_ONLY, "demand_growth"), demand_reps=3)}
+    demand = rows["demand_growth"]
+    assert demand["npv_high"] > demand["npv_low"] + 100_000
+
+
+def test_effect_rows_fix_an_investments_effect_at_its_percentiles():
+    from twin.plan.compare import MONEY_ONLY, tornado
+    from twin.plan.investments import quantile
+
+    study = tiny_study([path("fast", (0, ["faster_spindle"]))], growth=0.0, horizon=3)
+    study.ensure(3)
+    before = study.runs.simulated
+    rows = {r["assumption"]: r for r in tornado(study, 0, 3, MONEY_ONLY, effects=True)}
+    assert "effect:faster_spindle" in rows
+    assert study.runs.simulated == before + 2 * 3  # the one state, at each end, three replications
+    factor = CATALOGUE.get("faster_spindle").patch[0].factor
+    assert quantile(factor, 0.05) == pytest.approx(0.4 + (0.05 * 0.2 * 0.1) ** 0.5, abs=0.003)  # F(x) = 0.05
+    fixed = study.effect_states(0, "faster_spindle", 0.05)[0].model.for_replication(3, 0)
+    assert fixed.products[0].routing[0].time_min.value == pytest.approx(quantile(factor, 0.05))

@@ -735,16 +735,17 @@ COMPARE_KPIS = (
     "unit_cost_cny",
 )
 """KPIs shown per stage in the terminal (all are in ``--json`` and the report)."""
+TORNADO_ROWS = 10
 WORDS = {
     "path": ("Path", "路径"),
-    "tiers": ("Tier by year", "各年梯度"),
-    "capex": ("Capex CNY", "投资 元"),
-    "npv": ("NPV CNY [95% CI]", "净现值 元 [95%置信区间]"),
-    "p": ("P(NPV>0)", "净现值为正概率"),
+    "tiers": ("Tiers", "梯度"),
+    "capex": ("Capex", "投资"),
+    "npv": ("NPV", "净现值"),
+    "p": ("P>0", "为正概率"),
     "irr": ("IRR", "内部收益率"),
-    "payback": ("Payback y", "回收期 年"),
+    "payback": ("Payback", "回收期"),
     "none": ("none", "无"),
-    "never": ("> horizon", "超出期限"),
+    "never": ("beyond", "超出期限"),
     "today": ("today", "现状"),
     "year": ("year", "第{}年"),
     "tornado": ("Sensitivity of the best path's expected NPV (tornado)", "最优路径净现值敏感性（龙卷风图）"),
@@ -769,15 +770,6 @@ def _tier_short(tier: str, lang: str) -> str:
     return TIER_ZH.get(tier, tier) if lang == "zh" else short.get(tier, tier)
 
 
-def _money_cell(m: dict, divisor: float = 1.0, digits: int = 0, pct: bool = False) -> str:
-    mean, (lo, hi) = m["mean"], m["ci95"]
-    if mean is None:
-        return "—"
-    f = (lambda x: f"{x * 100:.1f}%") if pct else (lambda x: f"{x / divisor:,.{digits}f}")
-    ci = f" [{f(lo)}, {f(hi)}]" if lo is not None and hi is not None else ""
-    return f(mean) + ci
-
-
 def _print_compare(doc: dict, lang: str) -> None:
     out = _out()
     zh = lang == "zh"
@@ -791,23 +783,30 @@ def _print_compare(doc: dict, lang: str) -> None:
         steps, last = [], doc["baseline"]["tier"]
         for e in p["tier_timeline"]:
             if e["tier"] != last:
-                steps.append(f"{_tier_name(e['tier'], lang)} y{e['year']}")
+                steps.append(f"y{e['year']}:{_tier_short(e['tier'], lang)}")
                 last = e["tier"]
-        payback = p["payback_years"]
+        npv, irr_, payback = p["npv_cny"], p["irr"], p["payback_years"]
+        lo, hi = npv["ci95"]
         rows.append(
             (
                 f"{name}\n{p['name_zh'] if zh else p['name_en']}",
-                ", ".join(steps) or "—",
-                f"{p['capex_cny']:,.0f}",
-                _money_cell(p["npv_cny"]),
+                "\n".join(steps) or "—",
+                f"{p['capex_cny'] / 1e6:,.1f}",
+                f"{npv['mean'] / 1e6:,.2f}" + (f"\n[{lo / 1e6:,.1f}, {hi / 1e6:,.1f}]" if lo is not None else ""),
                 f"{p['p_npv_positive'] * 100:.0f}%" if p["p_npv_positive"] is not None else "—",
-                _money_cell(p["irr"], pct=True) if p["irr"]["mean"] is not None else _w("none", lang),
+                f"{irr_['mean'] * 100:.1f}%" if irr_["mean"] is not None and not irr_["n_undefined"] else
+                _w("none", lang),
                 f"{payback['mean']:.1f}" if payback["mean"] is not None and not payback["n_undefined"] else
                 _w("never", lang),
             )
         )  # fmt: skip
     headers = [_w(k, lang) for k in ("path", "tiers", "capex", "npv", "p", "irr", "payback")]
-    out.print(_grid("Upgrade paths vs doing nothing 升级路径对比", headers, rows, out.width, numeric={2, 3, 4}))
+    note = (
+        "Capex and NPV in M CNY, payback in years: the change against doing nothing, after tax; mean over "
+        "replications [95% CI]; tiers: y1:adv. = advanced from year 1. 投资与净现值单位：百万元。"
+    )
+    out.print(_grid("Upgrade paths vs doing nothing 升级路径对比", headers, rows, out.width, numeric={2, 3, 4, 5, 6},
+                    caption=note))  # fmt: skip
     for name, p in doc["paths"].items():
         headers = ["KPI", _w("today", lang)] + [
             f"y{s['year']} {_tier_short(s['tier'], lang)}" + (" (sat.)" if s["saturated"] else "") for s in p["stages"]
@@ -837,10 +836,15 @@ def _print_compare(doc: dict, lang: str) -> None:
                 f"{t['npv_low']:,.0f}",
                 f"{t['npv_high']:,.0f}",
             )
-            for t in doc["tornado"]
+            for t in doc["tornado"][:TORNADO_ROWS]
         ]
         headers = [_w("assumption", lang), "range", _w("low", lang), _w("high", lang)]
-        out.print(_grid(_w("tornado", lang) + f": {doc['best_path']}", headers, rows, out.width, numeric={2, 3}))
+        more = len(doc["tornado"]) - TORNADO_ROWS
+        caption = f"{more} narrower rows in --json and the report. " if more > 0 else ""
+        if not any(t["assumption"] == "demand_growth" for t in doc["tornado"]):
+            caption += "Demand growth: add --tornado-demand, or value a growth with --growth."
+        title = _w("tornado", lang) + f": {doc['best_path']}"
+        out.print(_grid(title, headers, rows, out.width, numeric={2, 3}, caption=caption))
     out.print(f"{_w('best', lang)}: {doc['best_path']}. {doc['selection']['statement']}")
 
 
@@ -865,10 +869,18 @@ def compare_cmd(
         typer.Option("--growth", help="Demand growth per year, e.g. 0.03.", show_default="finance: 0"),
     ] = None,
     reps: Annotated[int, typer.Option("--reps", help="Replications per plant state to start with (>= 3).")] = 5,
+    delta: Annotated[
+        float | None,
+        typer.Option(
+            "--delta",
+            help="Indifference zone of the selection in CNY: paths closer than this in expected NPV count as equal.",
+            show_default="5% of the paths' mean capex",
+        ),
+    ] = None,
     max_reps: Annotated[
         int, typer.Option("--max-reps", help="Replication budget of the ranking and selection per path.")
-    ] = 10,
-    days: Annotated[float, typer.Option("--days", help="Simulated days per replication.")] = 28.0,
+    ] = 7,
+    days: Annotated[float, typer.Option("--days", help="Simulated days per replication.")] = 21.0,
     warmup_days: Annotated[
         float, typer.Option("--warmup-days", help="Warm-up cut from every run, in days (one window for all).")
     ] = 7.0,
@@ -878,6 +890,22 @@ def compare_cmd(
         typer.Option("--jobs", help="Parallel worker processes.", show_default="all cores"),
     ] = None,
     no_tornado: Annotated[bool, typer.Option("--no-tornado", help="Skip the sensitivity (tornado) view.")] = False,
+    tornado_demand: Annotated[
+        bool,
+        typer.Option(
+            "--tornado-demand",
+            help="Add demand growth to the tornado: simulates the best path and the baseline at two more demand "
+            "levels (about 20-30 s more on 2 cores).",
+        ),
+    ] = False,
+    tornado_effects: Annotated[
+        bool,
+        typer.Option(
+            "--tornado-effects",
+            help="Add each uncertain investment's effect (5th/95th percentile) to the tornado: simulates the best "
+            "path's states again per investment (minutes).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     report: Annotated[
         str | None,
@@ -888,7 +916,7 @@ def compare_cmd(
     lang: Annotated[str, typer.Option("--lang", help="Labels: en or zh.")] = "en",
 ) -> None:
     """Compare upgrade paths against doing nothing: KPIs, tiers, NPV/IRR/payback, the best path. 升级路径对比。"""
-    from twin.plan.compare import compare_paths
+    from twin.plan.compare import MONEY_ONLY, compare_paths
     from twin.plan.paths import load_paths
     from twin.plan.study import PathStudy
 
@@ -900,6 +928,8 @@ def compare_cmd(
     if not 0 <= warmup_days < days:
         raise typer.BadParameter(f"found {warmup_days:g}; expected 0 <= days of warm-up < --days {days:g}",
                                  param_hint="--warmup-days")  # fmt: skip
+    if delta is not None and not delta > 0:
+        raise typer.BadParameter(f"found {delta:g}; expected an amount of CNY > 0", param_hint="--delta")
     if rate is not None and not 0 <= rate < 1:
         raise typer.BadParameter(f"found {rate:g}; expected a yearly fraction in [0, 1)", param_hint="--rate")
     if growth is not None and not -0.5 < growth < 1:
@@ -940,7 +970,16 @@ def compare_cmd(
     study = PathStudy(factory, paths, finance, catalogue, days=days, warmup_min=warmup_days * 1440, seed=seed,
                       jobs=jobs, progress=progress)  # fmt: skip
     try:
-        doc = compare_paths(study, reps=reps, max_reps=max_reps, with_tornado=not no_tornado)
+        names = (*MONEY_ONLY, "demand_growth") if tornado_demand else MONEY_ONLY
+        doc = compare_paths(
+            study,
+            reps=reps,
+            max_reps=max_reps,
+            delta_cny=delta,
+            with_tornado=not no_tornado,
+            tornado_names=names,
+            tornado_effects=tornado_effects,
+        )
     finally:
         for bar in bars.values():
             bar.close()

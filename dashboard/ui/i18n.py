@@ -197,8 +197,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "cash_table": ("Yearly cash flows incremental to doing nothing (CNY)", "相对不投资的逐年增量现金流（元）"),
     "awards_npv": ("NPV of awards (CNY)", "奖补净现值（元）"),
     "with_tornado": (
-        "Sensitivity (tornado): simulates the demand-growth extremes",
-        "敏感性分析（龙卷风图）：需补充仿真需求增长的上下限",
+        "Sensitivity (tornado) over the finance assumptions' ranges",
+        "敏感性分析（龙卷风图）：各财务假设取其上下限",
     ),
     "run_fin": ("Value the path", "测算"),
     "fin_need_run": ("Press the button to value the path with these assumptions.", "点击按钮，按以上假设测算该路径。"),

@@ -5,8 +5,10 @@ How a year is built (the README says the same):
 * **Operating lines.** Each simulated plant state gives yearly lines at today's prices: revenue (good
   units × the demand-weighted price), material, direct and indirect labour (paid hours), energy
   (time-of-use priced), maintenance labour and spares, overhead, and the carrying cost of its WIP
-  value. A year's lines come from the state's runs at that year's demand, interpolated between the
-  simulated demand levels.
+  value. A state that keeps up with its orders sells what is ordered less its scrap (not the window's
+  completions, which also carry the window's change of WIP); a saturated state sells what it made.
+  A year's lines come from the state's runs at that year's demand, interpolated between the simulated
+  demand levels.
 * **Phase-in.** A stage is installed at the start of its year; its effect on every line grows linearly
   over its longest ramp-up, so a 6-month ramp-up gives 75 % of the effect in the first year. A path's
   incremental line is the sum over its stages of each stage's share × (its state − the state before it).
@@ -52,12 +54,28 @@ ESCALATES_WITH = {
 }
 
 
-def operating_lines(kpis: dict[str, float], price_cny: float, carrying_rate: float) -> dict[str, float]:
-    """One state's yearly lines at today's prices (CNY per year) from its plant KPIs."""
-    units = _finite(kpis.get("throughput_per_h")) * HOURS_PER_YEAR
+VARIABLE_LINES = ("material", "escapes")
+"""Cost lines that follow the units sold one for one; the others are what the window paid per hour."""
+
+
+def operating_lines(
+    kpis: dict[str, float], price_cny: float, carrying_rate: float, offered_per_h: float | None = None
+) -> dict[str, float]:
+    """One state's yearly lines at today's prices (CNY per year) from its plant KPIs.
+
+    A plant that keeps up with its orders sells, in the long run, what is ordered less what it scraps:
+    with ``offered_per_h`` (units ordered per hour) the units sold are ``offered × (1 − scrap rate)``, and
+    material and claims follow them. The window's own completions differ from that by the change of WIP
+    over the window, which is noise, not sales. Labour, overhead, energy and maintenance are what the
+    window paid per hour. Without ``offered_per_h`` (a saturated plant) the units are the window's own.
+    """
+    window_units = _finite(kpis.get("throughput_per_h")) * HOURS_PER_YEAR
+    units = window_units
+    if offered_per_h is not None:
+        units = offered_per_h * HOURS_PER_YEAR * (1 - _finite(kpis.get("scrap_rate")))
     out = {"revenue": units * price_cny}
     for line, kpi in COST_LINES.items():
-        out[line] = _finite(kpis.get(kpi)) * units
+        out[line] = _finite(kpis.get(kpi)) * (units if line in VARIABLE_LINES else window_units)
     out["inventory_carrying"] = _finite(kpis.get("wip_value_cny")) * carrying_rate
     return out
 
@@ -163,10 +181,12 @@ def path_money(
     awards: Sequence[float] | None = None,
     tax_rate: float | None = None,
     cost_factor: float = 1.0,
+    cost_factors: dict[str, float] | None = None,
 ) -> PathMoney:
     """Yearly incremental cash flows of a path for one replication (see the module docstring).
 
-    ``cost_factor`` scales every investment's capex and opex (the cost-estimate range of the tornado).
+    ``cost_factor`` scales every investment's capex and opex (the cost-estimate range of the tornado);
+    ``cost_factors`` scales named investments' on top of it (one investment's cost at its low or high).
     """
     horizon = finance.horizon_years
     lines = incremental_lines(state_lines, stages, horizon)
@@ -179,8 +199,9 @@ def path_money(
     capex, opex, dep, residual, book = (np.zeros(horizon + 1) for _ in range(5))
     for stage in stages:
         for p in stage.purchases:
-            opex[stage.year :] += p.opex_cny_per_year * cost_factor
-            price = p.capex_cny * cost_factor
+            factor = cost_factor * (cost_factors or {}).get(p.investment, 1.0)
+            opex[stage.year :] += p.opex_cny_per_year * factor
+            price = p.capex_cny * factor
             bought = float(stage.year)
             while bought <= horizon:
                 y = int(math.floor(bought))

@@ -45,7 +45,13 @@ PLANT_KPIS: dict[str, KpiInfo] = {
     ),
     "nee": KpiInfo("ratio", "NEE", "净设备效率", True, "(APT + setup) / PBT × effectiveness × quality ratio"),
     "teep": KpiInfo("ratio", "TEEP", "完全有效生产率", True, "OEE × PBT / calendar time"),
-    "throughput_per_h": KpiInfo("units/h", "Throughput", "产出率", True, "good finished units per calendar hour"),
+    "throughput_per_h": KpiInfo(
+        "units/h",
+        "Throughput",
+        "产出率",
+        True,
+        "good finished units per calendar hour (escapes included: they ship as good)",
+    ),
     "lead_time_min": KpiInfo(
         "min", "Lead time (mean)", "平均交付周期", False, "order arrival to completion, per good unit"
     ),
@@ -77,6 +83,14 @@ PLANT_KPIS: dict[str, KpiInfo] = {
     "rework_h_per_week": KpiInfo(
         "h/week", "Rework hours", "返工工时", False, "planned run time of the operations redone, per calendar week"
     ),
+    "escape_ppm": KpiInfo(
+        "ppm",
+        "Escapes to customers",
+        "客户流出不良",
+        False,
+        "units shipped with a latent defect no inspection caught, per million units shipped (customer PPM); "
+        "not reported for a model whose stations make no latent defects (quality.defects)",
+    ),
     "energy_kwh_per_unit": KpiInfo(
         "kWh/unit",
         "Energy per unit",
@@ -100,8 +114,8 @@ PLANT_KPIS: dict[str, KpiInfo] = {
         "单位制造成本",
         False,
         "full running cost per good unit: material + direct and indirect labour (every paid hour) + energy + "
-        "maintenance labour and spares + overhead; the sum of the six rows below. "
-        "Investments' depreciation and opex are not in it",
+        "maintenance labour and spares + overhead + customer claims on escapes; the sum of the seven rows "
+        "below. Investments' depreciation and opex are not in it",
     ),
     "cost_material_cny": KpiInfo(
         "CNY/unit", "  material", "材料", False, "material of the units released / good units"
@@ -128,6 +142,14 @@ PLANT_KPIS: dict[str, KpiInfo] = {
     ),
     "cost_overhead_cny": KpiInfo(
         "CNY/unit", "  overhead", "制造费用", False, "overhead per calendar hour × hours / good units"
+    ),
+    "cost_escapes_cny": KpiInfo(
+        "CNY/unit",
+        "  customer claims on escapes",
+        "客户索赔与围堵",
+        False,
+        "per escaped unit shipped: the claim (costs.claim_cny_per_escape) + the units it puts under suspicion "
+        "(traceability) × sorting or recall per unit (costs.containment_cny_per_suspect_unit); / good units",
     ),
     "bottleneck_oee": KpiInfo(
         "ratio", "Bottleneck OEE", "瓶颈工序OEE", True, "OEE of the station with the longest mean active period"

@@ -73,11 +73,15 @@ def cost_split(
     t0: float,
     t1: float,
     paid_hours: float,
+    escaped: float = 0.0,
+    suspect_units: float = 0.0,
 ) -> dict[str, float]:
     """Money spent in the window by kind (CNY): what the unit cost is made of.
 
     Labour is paid for every on-shift hour of every head, busy or not; overhead for every calendar
-    hour: both are fixed in the short run, so the sum is a full cost, not a variable one.
+    hour: both are fixed in the short run, so the sum is a full cost, not a variable one. Escapes
+    are charged when they ship: a claim per escaped unit plus sorting or recalling the units it puts
+    under suspicion (a provision for claims that arrive later).
     """
     costs = factory.costs
     indirect = operator_hours(factory, calendar, t0, t1, "indirect")
@@ -90,6 +94,7 @@ def cost_split(
         + float(table[:, F["failures"]].sum()) * costs.spares_cny_per_repair
         + float(table[:, F["interventions"]].sum()) * costs.spares_cny_per_intervention,
         "overhead": (t1 - t0) / 60 * costs.overhead_cny_per_h,
+        "escapes": escaped * costs.claim_cny_per_escape + suspect_units * costs.containment_cny_per_suspect_unit,
     }
 
 
@@ -162,8 +167,11 @@ def window_kpis(
     bottleneck = max(periods, key=lambda n: -1.0 if math.isnan(periods[n]) else periods[n])
 
     op_hours = operator_hours(factory, calendar, t0, t1)
-    spent = cost_split(factory, calendar, table, plant("base_cny"), plant("material"), t0, t1, op_hours)
-    conversion = sum(spent.values()) - spent["material"]
+    escaped, suspects = plant("escaped"), plant("suspect_units")
+    spent = cost_split(
+        factory, calendar, table, plant("base_cny"), plant("material"), t0, t1, op_hours, escaped, suspects
+    )
+    conversion = sum(spent.values()) - spent["material"] - spent["escapes"]  # claims add no value to WIP
     split = {f"cost_{kind}_cny": _div(amount, finished) for kind, amount in spent.items()}
     # Value added is priced at the window's conversion cost per planned minute of work done (absorption
     # costing at standard time), so WIP and scrap carry the labour, energy and overhead put into them.
@@ -194,6 +202,7 @@ def window_kpis(
         "scrap_rate": _div(scrapped, out_units),
         "scrap_value_cny_per_week": (plant("scrap_material") + per_planned_min * plant("scrap_value_min")) / weeks,
         "rework_h_per_week": plant("rework_min") / 60 / weeks,
+        "escape_ppm": _div(escaped * 1e6, finished) if factory.defect_classes else math.nan,
         "energy_kwh_per_unit": energy_per_unit,
         "carbon_kg_per_unit": energy_per_unit * grid.kgco2_per_kwh if grid else math.nan,
         "labour_productivity": _div(finished, op_hours),

@@ -23,8 +23,9 @@ from twin.plan.study import PathStudy
 from twin.spec.finance import Finance
 
 CONFIDENCE = 0.95
-DELTA_SHARE = 0.02
-"""Default indifference zone: 2 % of the mean capex of the paths compared."""
+DELTA_SHARE = 0.05
+"""Default indifference zone: 5 % of the mean capex of the paths compared (what a finance controller would
+call the same money on a programme of that size)."""
 MONEY_ASSUMPTIONS = (
     "discount_rate",
     "income_tax_rate",
@@ -69,18 +70,64 @@ def with_assumption(finance: Finance, name: str, value: float) -> Finance:
     return finance.model_copy(update={name: changed})
 
 
-def _mean_npv(study: PathStudy, i: int, reps: int, finance: Finance) -> float:
+def _mean_npv(
+    study: PathStudy, i: int, reps: int, finance: Finance, cost_factors: dict | None = None, states=None
+) -> float:
     rate = finance.discount_rate.value
-    values = [npv(rate, study.money(i, r, finance).flows.net_without_awards) for r in range(reps)]
+    values = [npv(rate, study.money(i, r, finance, cost_factors, states).flows.net_without_awards) for r in range(reps)]
     return float(np.mean(values))
 
 
-def tornado(study: PathStudy, i: int, reps: int, names: Sequence[str] = MONEY_ASSUMPTIONS) -> list[dict]:
+EFFECT_QUANTILES = (0.05, 0.95)
+"""An investment's effect factors at these quantiles of their distributions: the tornado's effect rows."""
+
+
+def effect_rows(study: PathStudy, i: int, reps: int, base: float, sim_reps: int = 3) -> list[dict]:
+    """Expected NPV of path ``i`` with each uncertain investment's effect factors at their 5th and 95th
+    percentiles, simulated on the first ``sim_reps`` replications (a paired change added to ``base``)."""
+    n = min(reps, sim_reps)
+    own = _mean_npv(study, i, n, study.finance)
+    rows = []
+    seen: list[str] = []
+    for stage in study.plans[i].stages:
+        for purchase in stage.purchases:
+            inv = study.catalogue.get(purchase.investment)
+            if inv.id in seen or not any(op.factor is not None for op in inv.patch):
+                continue
+            seen.append(inv.id)
+            values = []
+            for q in EFFECT_QUANTILES:
+                states = study.effect_states(i, inv.id, q)
+                study.ensure_states(states, n)
+                values.append(base + _mean_npv(study, i, n, study.finance, states=states) - own)
+            note = f"{inv.id}'s effect factors at their 5th and 95th percentiles ({inv.effect_source})"
+            rows.append(_row(f"effect:{inv.id}", *EFFECT_QUANTILES, values, note))
+    return rows
+
+
+MONEY_ONLY = tuple(n for n in MONEY_ASSUMPTIONS if n != "demand_growth")
+
+
+def tornado(
+    study: PathStudy,
+    i: int,
+    reps: int,
+    names: Sequence[str] = MONEY_ONLY,
+    demand_reps: int = 3,
+    effects: bool = False,
+) -> list[dict]:
     """Expected NPV of path ``i`` with each assumption at its low and at its high value, widest swing first.
 
-    Demand growth changes the load each state meets, so it simulates the extra demand levels it needs
-    (for this path and the baseline only).
+    Money-only assumptions (rates, prices, escalation, costs) revalue the same simulations. Each
+    investment's own cost moves by the cost-estimate range (rows ``cost:<id>``). Demand growth, when
+    named, changes the load each state meets, so it simulates the extra demand levels it needs for this
+    path and the baseline, on the first ``demand_reps`` replications only: its row is the path's mean NPV
+    plus the paired change those replications show (common random numbers make it tight). Effect
+    factors are drawn anew in every replication, so their uncertainty is in the NPV distribution; with
+    ``effects`` each uncertain investment also gets a row (:func:`effect_rows`), which simulates its
+    states again with the factors fixed.
     """
+    base = _mean_npv(study, i, reps, study.finance)
     rows = []
     for name in names:
         a = getattr(study.finance, name)
@@ -90,29 +137,38 @@ def tornado(study: PathStudy, i: int, reps: int, names: Sequence[str] = MONEY_AS
         for v in (a.low, a.high):
             f = with_assumption(study.finance, name, v)
             if name == "demand_growth":
-                study.ensure(reps, plans=[i], finance=f)
-            values.append(_mean_npv(study, i, reps, f))
-        rows.append(
-            {
-                "assumption": name,
-                "low": a.low,
-                "high": a.high,
-                "npv_low": _num(values[0], 2),
-                "npv_high": _num(values[1], 2),
-                "source": a.source or "",
-            }  # fmt: skip
-        )
+                n = min(reps, demand_reps)
+                study.ensure(n, plans=[i], finance=f)
+                change = _mean_npv(study, i, n, f) - _mean_npv(study, i, n, study.finance)
+                values.append(base + change)
+            else:
+                values.append(_mean_npv(study, i, reps, f))
+        rows.append(_row(name, a.low, a.high, values, a.source or ""))
+    cost = study.finance.investment_cost_factor
+    if cost.low is not None:
+        for purchase in (p for stage in study.plans[i].stages for p in stage.purchases):
+            values = [_mean_npv(study, i, reps, study.finance, {purchase.investment: v}) for v in (cost.low, cost.high)]
+            note = f"this investment's capex and opex x the cost-estimate range ({cost.source})"
+            rows.append(_row(f"cost:{purchase.investment}", cost.low, cost.high, values, note))
+    if effects:
+        rows += effect_rows(study, i, reps, base, demand_reps)
     return sorted(rows, key=lambda r: -abs(r["npv_high"] - r["npv_low"]))
+
+
+def _row(name: str, low: float, high: float, values: list[float], source: str) -> dict:
+    return {"assumption": name, "low": low, "high": high, "npv_low": _num(values[0], 2),
+            "npv_high": _num(values[1], 2), "source": source}  # fmt: skip
 
 
 def compare_paths(
     study: PathStudy,
     *,
     reps: int = 5,
-    max_reps: int = 10,
+    max_reps: int = 7,
     delta_cny: float | None = None,
     with_tornado: bool = True,
-    tornado_names: Sequence[str] = MONEY_ASSUMPTIONS,
+    tornado_names: Sequence[str] = MONEY_ONLY,
+    tornado_effects: bool = False,
 ) -> dict:
     """Run what the paths need, select the best, and return the ``twin compare --json`` document."""
     study.ensure(reps)
@@ -198,7 +254,9 @@ def compare_paths(
         "unseparated": [names[j] for j in selection.unseparated],
         "statement": describe(selection, names),
     }
-    doc["tornado"] = tornado(study, best, selection.reps[best], tornado_names) if with_tornado else []
+    doc["tornado"] = (
+        tornado(study, best, selection.reps[best], tornado_names, effects=tornado_effects) if with_tornado else []
+    )
     doc["assumptions"] = {
         name: {"value": a.value, "low": a.low, "high": a.high, "source": a.source or ""}
         for name in MONEY_ASSUMPTIONS

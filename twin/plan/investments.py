@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 from pydantic import ValidationError
 
 from twin.plan.patch import PatchError, apply_patch
@@ -100,8 +101,7 @@ def apply_investments(
     for inv in investments:
         draw = (lambda i, inv=inv: _mean_factor(inv, i)) if factor is None else (lambda i, inv=inv: factor(inv, i))
         try:
-            data = apply_patch(data, inv.patch, draw)
-            _apply_headcount(data, inv.headcount_delta)
+            data = _apply_one(data, inv, draw)
         except PatchError as exc:
             raise SpecError([Problem(where, inv.id, str(exc), "a patch that fits this model")]) from None
         data["investments"] = [*data.get("investments", []), inv.id]
@@ -172,7 +172,7 @@ def _why_not(plant: Factory, catalogue: Catalogue, inv: Investment) -> str | Non
     for i in needed:
         other = catalogue.get(i)
         try:
-            data = apply_patch(data, other.patch, lambda k, other=other: _mean_factor(other, k))
+            data = _apply_one(data, other, lambda k, other=other: _mean_factor(other, k))
         except PatchError as exc:
             return exc.brief
     try:
@@ -181,6 +181,14 @@ def _why_not(plant: Factory, catalogue: Catalogue, inv: Investment) -> str | Non
     except (ValidationError, SpecError) as exc:
         return f"the plant after it is not valid: {str(exc).splitlines()[0]}"
     return None
+
+
+def _apply_one(data: dict, inv: Investment, draw) -> dict:
+    """The model data after one investment: its patch, then its headcount changes (one place for both, so
+    checking whether an investment fits and applying it can never disagree)."""
+    data = apply_patch(data, inv.patch, draw)
+    _apply_headcount(data, inv.headcount_delta)
+    return data
 
 
 def _apply_headcount(data: dict, delta: dict[str, int | list[int]]) -> None:
@@ -206,6 +214,21 @@ def _apply_headcount(data: dict, delta: dict[str, int | list[int]]) -> None:
             pool["count"] += change
 
 
+QUANTILE_DRAWS = 20_000
+
+
+_quantiles: dict[tuple[str, float], float] = {}
+
+
+def quantile(dist, q: float) -> float:
+    """The ``q`` quantile of an effect-factor distribution (from a fixed sample, so the same every time)."""
+    key = (dist.model_dump_json(), q)
+    if key not in _quantiles:
+        draw = dist.sampler(np.random.default_rng(20240101))
+        _quantiles[key] = float(np.quantile([draw() for _ in range(QUANTILE_DRAWS)], q))
+    return _quantiles[key]
+
+
 def _mean_factor(inv: Investment, i: int) -> float | None:
     f = inv.patch[i].factor
     return None if f is None else f.mean
@@ -213,10 +236,15 @@ def _mean_factor(inv: Investment, i: int) -> float | None:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A plant with investments whose uncertain effects are drawn anew in each replication."""
+    """A plant with investments whose uncertain effects are drawn anew in each replication.
+
+    ``fixed`` holds (investment id, quantile) pairs: that investment's effect factors are set to the
+    quantile of their distributions in every replication instead (a sensitivity study's low or high end).
+    """
 
     base: Factory
     investments: tuple[Investment, ...]
+    fixed: tuple[tuple[str, float], ...] = ()
 
     @property
     def name(self) -> str:
@@ -227,9 +255,15 @@ class Scenario:
     def for_replication(self, seed: int, replication: int) -> Factory:
         streams = Streams(seed, replication)
 
+        fixed = dict(self.fixed)
+
         def factor(inv: Investment, i: int) -> float | None:
             f = inv.patch[i].factor
-            return None if f is None else f.sampler(streams(f"effect/{inv.id}/{i}"))()
+            if f is None:
+                return None
+            if inv.id in fixed:
+                return quantile(f, fixed[inv.id])
+            return f.sampler(streams(f"effect/{inv.id}/{i}"))()
 
         patched = apply_investments(self.base, list(self.investments), factor)
         return patched.model_copy(update={"name": self.name})

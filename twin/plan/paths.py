@@ -51,7 +51,7 @@ def load_paths(
     for i, upgrade in enumerate(spec.paths):
         if names.index(upgrade.name) != i:
             problem(("paths", i, "name"), repr(upgrade.name), "a path name used once")
-        if upgrade.plant is not None and upgrade.plant != plant.name:
+        if not upgrade.fits(plant.name):
             continue
         chosen.append(upgrade)
         _check_path(upgrade, ("paths", i), plant, catalogue, horizon, problem)

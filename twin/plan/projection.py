@@ -206,6 +206,7 @@ class StateRuns:
         for k in keys:
             m = AtLevel(todo[k].model, k[1])
             models.append(Saturated(m) if k in self.saturated_keys else m)
+        label = f"{label} ({len(keys)} x {reps} replications)"
         progress = (lambda f: self.progress(label, f)) if self.progress else None
         comparison = compare(
             models,

@@ -24,7 +24,7 @@ from twin.economics.projection import (
     operating_lines,
     path_money,
 )
-from twin.plan.investments import priced
+from twin.plan.investments import Scenario, priced
 from twin.plan.projection import (
     PlantState,
     StateRuns,
@@ -103,7 +103,7 @@ class PathStudy:
     paths: list[UpgradePath]
     finance: Finance
     catalogue: Catalogue
-    days: float = 28.0
+    days: float = 21.0
     warmup_min: float = 7 * 1440.0
     seed: int = 1
     jobs: int = 1
@@ -163,8 +163,14 @@ class PathStudy:
     def state_lines(self, state: PlantState, rep: int, finance: Finance) -> list[dict[str, float]]:
         """A state's yearly lines at each year's demand (today's prices), for replication ``rep``."""
         grid = self.grid(finance)
-        at = {m: operating_lines(self.runs.kpis(state, m)[rep], self.price, finance.inventory_carrying_rate.value)
-              for m in grid}  # fmt: skip
+        carrying, offered = finance.inventory_carrying_rate.value, sum(self.rates.values())
+        at = {
+            m: operating_lines(
+                self.runs.kpis(state, m)[rep], self.price, carrying,
+                None if self.runs.saturated(state, m) else offered * m,
+            )
+            for m in grid
+        }  # fmt: skip
         out = []
         for m in self.levels(finance):
             lo = max((g for g in grid if g <= m + 1e-6), default=grid[0])
@@ -189,12 +195,44 @@ class PathStudy:
                     break
         return out
 
-    def money(self, i: int, rep: int, finance: Finance | None = None) -> PathMoney:
-        """Path ``i``'s yearly money in replication ``rep`` (investment costs scaled by the finance's factor)."""
+    def effect_states(self, i: int, investment: str, q: float) -> list[PlantState]:
+        """Path ``i``'s states with one investment's effect factors fixed at their ``q`` quantile (in the
+        states that have it; the others are the path's own)."""
+        out = []
+        for state in self.plans[i].states:
+            if investment in state.investments and isinstance(state.model, Scenario):
+                model = Scenario(state.model.base, state.model.investments, ((investment, q),))
+                key = f"{state.key}|{investment}@{q:g}"
+                out.append(PlantState(key, state.investments, model, state.plant))
+            else:
+                out.append(state)
+        return out
+
+    def ensure_states(self, states: Sequence[PlantState], reps: int, finance: Finance | None = None) -> None:
+        """Simulate the given states (and the baseline) at the demand levels ``finance`` needs."""
+        grid = self.grid(finance)
+        unique = list({s.key: s for s in (self.baseline, *states)}.values())
+        self.runs.ensure([(s, m) for s in unique for m in grid], reps)
+
+    def money(
+        self,
+        i: int,
+        rep: int,
+        finance: Finance | None = None,
+        cost_factors: dict[str, float] | None = None,
+        states: Sequence[PlantState] | None = None,
+    ) -> PathMoney:
+        """Path ``i``'s yearly money in replication ``rep`` (investment costs scaled by the finance's factor,
+        and named investments' by ``cost_factors``; ``states`` in place of the path's own, e.g. with an
+        effect fixed)."""
         f = finance or self.finance
         plan = self.plans[i]
-        lines = [self.state_lines(self.baseline, rep, f)] + [self.state_lines(s, rep, f) for s in plan.states]
-        return path_money(lines, plan.stages, f, self.awards(plan, f), cost_factor=f.investment_cost_factor.value)
+        own = plan.states if states is None else states
+        lines = [self.state_lines(self.baseline, rep, f)] + [self.state_lines(s, rep, f) for s in own]
+        return path_money(
+            lines, plan.stages, f, self.awards(plan, f), cost_factor=f.investment_cost_factor.value,
+            cost_factors=cost_factors,
+        )  # fmt: skip
 
     def npv_samples(self, i: int, reps: int, finance: Finance | None = None, with_awards: bool = False) -> list[float]:
         f = finance or self.finance

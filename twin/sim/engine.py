@@ -22,6 +22,7 @@ from twin.sim.machine import N_STATES, STATE_NAMES, Machine, Mode
 from twin.sim.operators import OperatorPool
 from twin.sim.parts import Route, RouteStep
 from twin.sim.plant import BaseLoadMeter, Plant
+from twin.sim.quality import Containment, DefectSource, Inspector
 from twin.sim.queues import AtcsParams
 from twin.sim.release import ReleaseControl, saturated_source
 from twin.sim.rng import Streams, uniform_sampler
@@ -47,9 +48,12 @@ PLANT_FIELDS = (
     "rework_min",
     "base_kwh",
     "base_cny",
+    "escaped",
+    "suspect_units",
 )
 """Plant-wide running sums (see :class:`~twin.sim.plant.Plant`); ``base_kwh`` and ``base_cny`` are the
-base load's energy and its cost."""
+base load's energy and its cost, ``escaped`` the units shipped with a latent defect and
+``suspect_units`` the units their claims put under suspicion."""
 STATION_FIELDS = (
     *STATE_NAMES,  # the machine states first, in the order Machine.times keeps them
     "produced",
@@ -126,7 +130,7 @@ class Simulation:
         self.calendar = self._work_calendar(factory.calendar)
         self.layout = Layout(len(factory.stations))
         price = PriceCurve(factory.energy.tariff, self.calendar) if factory.energy.tariff else None
-        self.plant = Plant(env, base_load=_base_load(factory, self.calendar, price))
+        self.plant = Plant(env, base_load=_base_load(factory, self.calendar, price), containment=_containment(factory))
         index = {s.name: k for k, s in enumerate(factory.stations)}
         info = factory.information
         self.network = InfoNetwork(info, self.calendar, streams) if info else None
@@ -207,6 +211,7 @@ class Simulation:
             self.stations.append(runtime)
             has_quality = q.scrap > 0 or q.rework > 0 or drift is not None
             quality_draw = uniform_sampler(streams(f"quality/{st.name}")) if has_quality else None
+            defects, inspector = _defects(factory, st, streams), _inspector(factory, st, streams)
             group = []
             for m in range(st.machines):
                 own = runtime
@@ -224,6 +229,8 @@ class Simulation:
                         self.plant,
                         modes=self._modes(st, streams, m),
                         quality_draw=quality_draw,
+                        defects=defects,
+                        inspector=inspector,
                         drift_gap=drift.mtbd_min.sampler(streams(f"drift/{st.name}/{m}")) if drift else None,
                         uniform=uniform_sampler(streams(f"maintenance/{st.name}/{m}")),
                     )
@@ -399,6 +406,36 @@ def _base_load(factory: Factory, calendar: WorkCalendar | None, price: PriceCurv
     on = sum(b.on_shift_kw for b in loads)
     off = sum(b.off_shift_kw for b in loads)
     return BaseLoadMeter(on, off, calendar, price, factory.costs.energy_cny_per_kwh)
+
+
+def _containment(factory: Factory) -> Containment | None:
+    """What an escape puts under suspicion; ``None`` when no station makes latent defects (nothing escapes)."""
+    if not factory.defect_classes:
+        return None
+    t = factory.traceability
+    lots = [p.demand.lot_size if p.demand else 1 for p in factory.products]
+    return Containment(t.scope, lots, (t.period_days or 0.0) * 1440, t.units or 1)
+
+
+def _defects(factory: Factory, st: Station, streams: Streams) -> DefectSource | None:
+    """The latent defects ``st`` makes, on its own stream; ``None`` if it makes none."""
+    if not any(st.quality.defects.values()):
+        return None
+    probabilities = [st.quality.defects.get(c, 0.0) for c in factory.defect_classes]
+    return DefectSource(probabilities, uniform_sampler(streams(f"defects/{st.name}")))
+
+
+def _inspector(factory: Factory, st: Station, streams: Streams) -> Inspector | None:
+    """The inspection at ``st``, on its own streams; ``None`` if it inspects nothing or no defect is made."""
+    if st.inspection is None or not factory.defect_classes:
+        return None
+    detection = [st.inspection.catches(c) for c in factory.defect_classes]
+    return Inspector(
+        detection,
+        uniform_sampler(streams(f"inspection/{st.name}")),
+        st.inspection.rework,
+        uniform_sampler(streams(f"inspection/{st.name}/rework")),
+    )
 
 
 def _atcs_params(factory: Factory, station: Station) -> AtcsParams:

@@ -42,6 +42,7 @@ from twin.spec.distributions import Sampler
 if TYPE_CHECKING:
     from twin.sim.parts import Part, Route
     from twin.sim.plant import Plant
+    from twin.sim.quality import DefectSource, Inspector
 
 PRODUCING, SETUP, DOWN, BLOCKED, STARVED, WAIT_OPERATOR, PLANNED, OFF, MAINTENANCE = range(9)
 STATE_NAMES = (
@@ -106,6 +107,8 @@ class Machine:
         quality_draw: Sampler | None,
         drift_gap: Sampler | None,
         uniform: Sampler,
+        defects: DefectSource | None = None,
+        inspector: Inspector | None = None,
     ):
         self.env = env
         self.st = station
@@ -117,6 +120,8 @@ class Machine:
         self.cal_modes = [mode for mode in modes if mode.calendar]
         self.fail_mode = CALENDAR if self.cal_modes else OPERATING if modes else NO_FAILURES
         self.quality_draw = quality_draw
+        self.defects = defects
+        self.inspector = inspector
         self.scrap = station.scrap
         self.scrap_or_rework = station.scrap + station.rework
         self.drift_gap = drift_gap
@@ -293,6 +298,11 @@ class Machine:
                         part.reworked = True
                         self.plant.rework(route.steps[part.step].planned_min)
                         buffer.put(part, force=True, front=True)
+            if self.inspector is not None:
+                passed = self._inspect(passed, route)
+            if self.defects is not None:
+                for part in passed:
+                    self.defects.mark(part)
             self.good += len(passed)
             for part in passed:
                 self.plant.step_done(route.steps[part.step].planned_min)
@@ -308,6 +318,26 @@ class Machine:
                     else:
                         set_state(BLOCKED)
                         yield ev
+
+    def _inspect(self, parts: list[Part], route: Route) -> list[Part]:
+        """The parts the inspection lets pass; a caught one is repaired (the defects caught, not the others)
+        and inspected again, or scrapped."""
+        inspector = self.inspector
+        passed = []
+        for part in parts:
+            caught = inspector.catches(part) if part.defects else 0
+            if not caught:
+                passed.append(part)
+            elif inspector.repairs():
+                part.defects &= ~caught
+                self.reworked += 1
+                part.reworked = True
+                self.plant.rework(route.steps[part.step].planned_min)
+                self.buffer.put(part, force=True, front=True)
+            else:
+                self.scrapped += 1
+                self.plant.scrap(part)
+        return passed
 
     def _fill_batch(self, first: Part) -> Generator[simpy.Event, object, list[Part]]:
         """Collect up to a full batch of ``first``'s product, waiting at most ``batch_wait``."""

@@ -36,7 +36,7 @@ class Route:
 class Part:
     """One unit in the plant. Slots keep the per-unit cost low on the hot path."""
 
-    __slots__ = ("route", "step", "arrived", "released", "due", "reworked", "entered")
+    __slots__ = ("route", "step", "arrived", "released", "due", "reworked", "entered", "defects")
 
     def __init__(self, route: Route, arrived: float, released: float):
         self.route = route
@@ -46,3 +46,5 @@ class Part:
         self.due = arrived + route.due_allowance
         self.reworked = False
         self.entered = released
+        self.defects = 0
+        """Latent defects carried, one bit per defect class (see :mod:`twin.sim.quality`)."""

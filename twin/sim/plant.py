@@ -11,6 +11,7 @@ import simpy
 if TYPE_CHECKING:
     from twin.sim.calendar import WorkCalendar
     from twin.sim.parts import Part
+    from twin.sim.quality import Containment
     from twin.sim.station import PriceCurve
 
 
@@ -44,7 +45,8 @@ class Plant:
     unit released, and its value-added minutes, the ISO planned run time of the steps it has
     passed (a standard-cost measure the KPIs price at the plant's conversion cost per planned
     minute). ``wip_material_area`` and ``wip_value_min_area`` are their time integrals over the
-    units in process, as ``wip_area`` is of the count.
+    units in process, as ``wip_area`` is of the count. A finished unit still carrying a latent
+    defect is shipped, counted in ``escaped``, and puts ``containment``'s suspect units under claim.
     """
 
     N_BINS = 320
@@ -56,6 +58,7 @@ class Plant:
         env: simpy.Environment,
         on_exit: Callable[[], None] | None = None,
         base_load: BaseLoadMeter | None = None,
+        containment: Containment | None = None,
     ):
         self._log_ratio = math.log(self.BIN_RATIO)
         self._log = math.log
@@ -75,6 +78,9 @@ class Plant:
         self.rework_min = 0.0
         self.base_load = base_load
         self.base_kwh = self.base_cny = 0.0
+        self.containment = containment
+        self.escaped = 0
+        self.suspect_units = 0.0
         self._done: dict[int, list[float]] = {}
 
     def _tick(self, now: float) -> None:
@@ -143,6 +149,11 @@ class Plant:
             self.on_time += 1
         if not part.reworked:
             self.first_pass += 1
+        if self.containment is not None:
+            self.containment.ship(part, now)
+            if part.defects:
+                self.escaped += 1
+                self.suspect_units += self.containment.suspects(part)
         if self.on_exit is not None:
             self.on_exit()
 

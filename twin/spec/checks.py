@@ -250,6 +250,11 @@ def factory_warnings(f: Factory) -> list[Finding]:
                     "every station on a routing (idle, it lowers plant OEE)",
                 )
             )
+        for name in s.inspection.by_class if s.inspection else ():
+            if name not in f.defect_classes:
+                made = ", ".join(f.defect_classes) or "none"
+                expected = f"a defect class some station's quality.defects makes ({made}), else it has no effect"
+                out.append((("stations", k, "inspection", "by_class", name), f"defect class {name!r}", expected))
     if f.calendar is None:
         return out
     spans = _shift_spans(f)

@@ -181,16 +181,52 @@ class Drift(Sourced):
     detect_min: Distribution | None = Field(default=None, description="detection + correction without a flow")
 
 
+Probability = Annotated[Float, Field(ge=0, le=1)]
+"""A probability or a share, from 0 to 1."""
+
+
 class Quality(Sourced):
+    """What goes wrong at a station. ``scrap`` and ``rework`` are found where they are made; ``defects``
+    are latent: the unit leaves looking good, and only an inspection downstream can find them."""
+
     scrap: Float = Field(default=0.0, ge=0, lt=1, description="probability a unit is scrapped here")
     rework: Float = Field(default=0.0, ge=0, lt=1, description="probability a unit is redone here")
     drift: Drift | None = None
+    defects: dict[Name, Annotated[Float, Field(ge=0, lt=1)]] = Field(
+        default_factory=dict,
+        description="latent defects made here and not seen here, by class (dimensional, surface, ...):"
+        " probability per unit leaving good",
+    )
 
     @model_validator(mode="after")
     def _sum_below_one(self) -> Quality:
         if self.scrap + self.rework >= 1:
             raise ValueError(f"scrap + rework must be below 1, found {self.scrap + self.rework}")
+        if sum(self.defects.values()) >= 1:
+            raise ValueError(f"the defect probabilities must sum below 1, found {sum(self.defects.values())}")
         return self
+
+
+class Inspection(Sourced):
+    """An inspection step: it looks at every unit for the latent defects made upstream and catches each
+    with its detection probability; a defect no inspection catches ships to the customer (an escape).
+
+    ``detection`` holds for every defect class; ``by_class`` overrides it where the method sees one
+    class better than another (a gauge measures dimensions, a camera sees surfaces). A caught unit is
+    repaired and inspected again (share ``rework``) or scrapped.
+    """
+
+    detection: Probability = Field(default=1.0, description="share of the defective units it catches")
+    by_class: dict[Name, Probability] = Field(
+        default_factory=dict, description="detection by defect class, where it differs from 'detection'"
+    )
+    rework: Probability = Field(
+        default=0.0, description="share of caught units repaired and inspected again here; the rest are scrapped"
+    )
+
+    def catches(self, defect_class: str) -> float:
+        """Probability this inspection catches a defect of ``defect_class``."""
+        return self.by_class.get(defect_class, self.detection)
 
 
 class Power(Sourced):
@@ -250,6 +286,9 @@ class Station(Sourced):
     )
     failures: FailureModes | None = Field(default=None, description="failure modes (one mapping or a list)")
     quality: Quality = Quality()
+    inspection: Inspection | None = Field(
+        default=None, description="looks for the latent defects units bring (absent: passes them on unseen)"
+    )
     operators: Int = Field(default=0, ge=0, le=20, description="operators needed per running machine")
     power_kw: Power = Power()
     dispatch: DispatchRule | None = None
@@ -454,6 +493,39 @@ class Costs(Sourced):
     overhead_cny_per_h: Float = Field(
         default=0.0, ge=0, description="per calendar hour: depreciation, building, staff not modelled as pools"
     )
+    claim_cny_per_escape: Float = Field(
+        default=0.0,
+        ge=0,
+        description="fixed part of a customer claim per escaped unit: charge-back, replacement, freight, 8D report",
+    )
+    containment_cny_per_suspect_unit: Float = Field(
+        default=0.0, ge=0, description="sorting or recalling one unit that an escape puts under suspicion"
+    )
+
+
+class Traceability(Sourced):
+    """How many units a customer claim puts under suspicion, by what the plant can tell about the escaped
+    unit: every unit of its product shipped in the last ``period_days`` (no records that narrow it),
+    its lot (lot records: the order's lot size), or the ``units`` its own history points to (each
+    part marked and its machine, time and inspection recorded)."""
+
+    scope: Literal["period", "lot", "units"] = "lot"
+    period_days: Float | None = Field(
+        default=None, gt=0, le=365, description="scope period: days of shipments that cannot be told apart"
+    )
+    units: Int | None = Field(
+        default=None, ge=1, le=MAX_UNITS, description="scope units: suspect units per escape (itself included)"
+    )
+
+    @model_validator(mode="after")
+    def _parameter_of_scope(self) -> Traceability:
+        for scope, field in (("period", "period_days"), ("units", "units")):
+            given = getattr(self, field) is not None
+            if self.scope == scope and not given:
+                raise ValueError(f"scope {scope} needs {field}")
+            if self.scope != scope and given:
+                raise ValueError(f"{field} is for scope {scope}, not {self.scope}")
+        return self
 
 
 class TariffPeriod(Spec):
@@ -562,6 +634,9 @@ class Factory(Sourced):
     information: Information | None = None
     energy: Energy = Energy()
     costs: Costs = Costs()
+    traceability: Traceability = Field(
+        default_factory=Traceability, description="what a customer claim on an escaped unit puts under suspicion"
+    )
     run: RunDefaults = RunDefaults()
     investments: list[Name] = Field(default_factory=list, description="catalogue investments already applied")
     declared: Declared = Field(default_factory=Declared, description="enterprise facts the tier plan asks for")
@@ -594,6 +669,11 @@ class Factory(Sourced):
             return self
         declared = self.declared.model_copy(update=changes.model_dump(exclude_unset=True))
         return self.model_copy(update={"declared": declared})
+
+    @property
+    def defect_classes(self) -> tuple[str, ...]:
+        """The latent defect classes the stations make, sorted (a unit carries them as bits in this order)."""
+        return tuple(sorted({c for s in self.stations for c in s.quality.defects}))
 
     def station(self, name: str) -> Station:
         return next(s for s in self.stations if s.name == name)

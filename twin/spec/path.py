@@ -30,7 +30,14 @@ class UpgradePath(Sourced):
     name: Name
     name_en: str = Field(min_length=1)
     name_zh: str = Field(min_length=1)
-    plant: str | None = Field(default=None, description="the plant this path is written for; none: any plant")
+    plant: str | list[str] | None = Field(
+        default=None, description="the plant (or plants) this path is written for; none: any plant"
+    )
+
+    def fits(self, plant_name: str) -> bool:
+        """Whether the path is written for the plant of that name."""
+        return self.plant is None or plant_name in ([self.plant] if isinstance(self.plant, str) else self.plant)
+
     description: str = ""
     stages: list[Stage] = Field(min_length=1)
 

@@ -69,7 +69,7 @@ def _modelled_scenarios(f: Factory, p: dict) -> dict[str, bool]:
         "仓储智能管理": "WMS" in systems,
         "物料精准配送": p["material"] == "wms",
         "在线智能检测": p["inspection"] == "inline",
-        "质量精准追溯": "MES" in systems and "QMS" in systems,
+        "质量精准追溯": f.traceability.scope == "units" or ("MES" in systems and "QMS" in systems),
         "质量分析与改进": "QMS" in systems,
         "能源智能管控": p["energy"] == "managed",
         "柔性产线快速换产": bool(setups) and max(setups) <= 20,
