@@ -101,7 +101,9 @@ def results(doc: dict, args: str) -> None:
     )
     left, right = st.columns(2)
     with left:
-        kpi = st.selectbox(t("kpi_pick"), list(T.MAIN_KPIS), format_func=i18n.kpi, key="cmp_kpi")
+        kpi = st.selectbox(
+            t("kpi_pick"), list(T.MAIN_KPIS), format_func=i18n.kpi, key=f"cmp_kpi_{i18n.lang()}"
+        )  # labels change with the language
         st.plotly_chart(final_kpi_chart(doc, kpi), width="stretch", key="cmp_final")
     with right:
         st.plotly_chart(charts.tier_timeline(doc), width="stretch", key="cmp_tiers")

@@ -158,7 +158,7 @@ with shell.guarded():
     chosen = st.selectbox(
         t("fin_path"),
         list(choices),
-        key="fin_path",
+        key=f"fin_path_{i18n.lang()}",  # a new widget per language: its labels change
         format_func=lambda n: i18n.pick(choices[n].name_en, choices[n].name_zh, n),
     )
     with st.expander(t("assumptions"), expanded=True):

@@ -51,7 +51,7 @@ def _set_plan(stages: list[dict]) -> None:
 
 
 def _load_reference(paths) -> None:
-    chosen = next(p for p in paths if p.name == state["plan_ref"])
+    chosen = next(p for p in paths if p.name == state[f"plan_ref_{i18n.lang()}"])
     _set_plan(
         [
             {
@@ -78,7 +78,7 @@ def editor(key: str, plant, paths) -> None:
         c1.selectbox(
             t("start_from"),
             [p.name for p in paths],
-            key="plan_ref",
+            key=f"plan_ref_{i18n.lang()}",  # a new widget per language: its labels change
             format_func=lambda n: next(i18n.pick(p.name_en, p.name_zh, n) for p in paths if p.name == n),
         )
         c2.button(t("load_path"), on_click=_load_reference, args=(paths,), key="plan_load")
@@ -99,7 +99,12 @@ def editor(key: str, plant, paths) -> None:
         )
         declared = shell.plan_stages()[i].get("declared")
         if declared:
-            right.caption(t("declared", what=", ".join(f"{k} = {v}" for k, v in declared.items() if k != "source")))
+            right.caption(
+                t(
+                    "declared",
+                    what=", ".join(f"{k} = {v}" for k, v in declared.items() if k != "source" and v not in ([], None)),
+                )
+            )
         stages.append({"year": int(year), "investments": list(picked), "declared": declared})
     state["_plan"] = stages
     state["_plan_budget"] = st.number_input(

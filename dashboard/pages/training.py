@@ -68,7 +68,7 @@ def replay(tiers: list, plant, settings: shell.Settings) -> None:
         t("day_pick"),
         list(range(days)),
         index=min(1, days - 1),
-        key="train_day",
+        key=f"train_day_{i18n.lang()}",  # a new widget per language: its labels change
         format_func=lambda d: f"{weekday[d]} {t('week2')}",
     )
     pick = c2.selectbox(

@@ -132,7 +132,7 @@ def material_flow(plant: Factory, bottleneck: str | None) -> go.Figure:
     )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    title = t("material_flow") + (f" · {t('bottleneck')}: {i18n.station(plant, bottleneck)}" if bottleneck else "")
+    title = t("material_flow") + (f" ({t('bottleneck_red')})" if bottleneck else "")
     return layout(fig, title, 380)
 
 
@@ -276,10 +276,12 @@ def time_model(stations: dict, plant: Factory, bottleneck: str) -> go.Figure:
                 hovertemplate="%{y:.1f} %<extra>" + i18n.state(state) + "</extra>",
             )
         )
-    fig.update_layout(barmode="stack", legend={"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left"})
+    fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text=t("share_pbt"), range=[0, 100])
     fig.update_xaxes(title_text=t("station"))
-    return layout(fig, t("time_model", b=i18n.station(plant, bottleneck)) + " ★", 460)
+    layout(fig, t("time_model", b=i18n.station(plant, bottleneck)) + " ★", 460)
+    fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left", "yanchor": "top"})
+    return fig
 
 
 # --- tiers --------------------------------------------------------------------------------------------
@@ -384,7 +386,7 @@ def floor_animation(recs: list[tuple[str, object]], plant: Factory) -> go.Figure
             q = rec.queues[f]
             out.append(
                 go.Bar(
-                    x=[widest + 0.5 + 3.0 * v / qmax for v in q],
+                    x=[3.0 * v / qmax for v in q],
                     base=[widest + 0.5] * len(q),
                     y=labels,
                     orientation="h",
@@ -492,8 +494,8 @@ def _frame_notes(recs, f: int) -> list[dict]:
         )
         waiting = int(rec.in_transit[f] + rec.held[f])
         note = (
-            f"{t('in_transit')}: {rec.in_transit[f]} · {t('held')}: {rec.held[f]}<br>"
-            f"{t('unreported')}: {int(rec.unreported[f])} · {t('wip')}: {rec.wip[f]}"
+            f"{t('short_waiting')}: {waiting} · {t('short_wip')}: {rec.wip[f]}<br>"
+            f"{t('short_unreported')}: {int(rec.unreported[f])}"
         )
         out.append(
             {
@@ -538,7 +540,9 @@ def waiting_lines(recs: list[tuple[str, object]]) -> go.Figure:
     fig.update_xaxes(title_text=t("minutes_into_shift"))
     fig.update_yaxes(title_text=t("units"), row=1, col=1)
     fig.update_yaxes(title_text="#", row=1, col=2)
-    return layout(fig, t("waiting_title"), 380)
+    layout(fig, t("waiting_title"), 400)
+    fig.update_layout(legend={"y": -0.25, "yanchor": "top"}, margin={"b": 100})
+    return fig
 
 
 def gantt(rec, plant: Factory, tier: str) -> go.Figure:
