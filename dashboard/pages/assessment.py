@@ -67,7 +67,7 @@ with shell.guarded():
     c2.metric(t("next_tier"), i18n.tier(result["next_tier"]) if result["next_tier"] else "—")
     met = sum(c["met"] for c in result["criteria"])
     c3.metric(t("criteria"), f"{met} / {len(result['criteria'])}")
-    left, right = st.columns([2, 3])
+    left, right = st.columns([1, 1])
     with left:
         st.plotly_chart(charts.element_radar(result["criteria"]), width="stretch")
     with right:

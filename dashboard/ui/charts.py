@@ -310,7 +310,7 @@ def element_radar(criteria: list[dict]) -> go.Figure:
         )
     fig.update_layout(polar={"radialaxis": {"range": [0, 100], "ticksuffix": " %"}})
     layout(fig, t("scores_chart"), 520)
-    fig.update_layout(legend={"y": -0.12, "yanchor": "top"}, margin={"l": 90, "r": 90, "t": 70, "b": 80})
+    fig.update_layout(legend={"y": -0.12, "yanchor": "top"}, margin={"l": 120, "r": 120, "t": 70, "b": 80})
     return fig
 
 

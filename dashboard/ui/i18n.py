@@ -131,10 +131,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "MIIT evaluation. It reads what the model has (systems, interfaces, policies) and what it declares.",
         "依据公开的要素条件描述所做的参考性自评，并非工信部官方评价。评估读取模型具备的系统、接口、策略及其申报事项。",
     ),
-    "scores_chart": (
-        "Element scores against each tier's requirement (% of criteria met)",
-        "各要素相对各梯度要求的得分（达标条款占比 %）",
-    ),
+    "scores_chart": ("Criteria met per element and tier (%)", "各要素各梯度达标比例（%）"),
     "criteria": ("Criteria", "评价条款"),
     "met": ("Met", "达标"),
     "now": ("Requirement (now)", "要求（现状）"),
