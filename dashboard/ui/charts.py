@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from twin.report.figures import FONT
+from twin.report import figures
 from twin.sim.recorder import SHOWN_STATES
 from twin.spec import Factory
 from twin.spec.investment import TIERS
@@ -50,16 +50,26 @@ TIME_MODEL_STATE = {
 
 
 def layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left"},
-        template="plotly_white",
-        font={"family": FONT, "size": 13},
-        height=height,
-        margin={"l": 60, "r": 30, "t": 80, "b": 50},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
-        hoverlabel={"namelength": -1},
-    )
-    return fig
+    """The report's chart style (one look for page and report), with the page's tighter margins."""
+    return figures.layout(fig, title, height, margin={"l": 60, "r": 30, "t": 80, "b": 50})
+
+
+def _arrow(
+    fig: go.Figure,
+    start: tuple[float, float],
+    end: tuple[float, float],
+    colour: str,
+    *,
+    size: float,
+    width: float,
+    standoff: float,
+) -> None:
+    """An arrow from ``start`` to ``end`` in data coordinates, kept clear of the nodes at both ends."""
+    fig.add_annotation(
+        x=end[0], y=end[1], ax=start[0], ay=start[1], xref="x", yref="y", axref="x", ayref="y",
+        showarrow=True, arrowhead=2, arrowsize=size, arrowwidth=width, arrowcolor=colour,
+        standoff=standoff, startstandoff=standoff, text="",
+    )  # fmt: skip
 
 
 # --- plant --------------------------------------------------------------------------------------------
@@ -79,24 +89,7 @@ def material_flow(plant: Factory, bottleneck: str | None) -> go.Figure:
     fig = go.Figure()
     for a, b, attrs in g.edges(data=True):
         (x0, y0), (x1, y1) = pos[a], pos[b]
-        fig.add_annotation(
-            x=x1,
-            y=y1,
-            ax=x0,
-            ay=y0,
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            showarrow=True,
-            arrowhead=2,
-            arrowsize=1.2,
-            arrowwidth=1.6,
-            arrowcolor="#8a8a8a",
-            standoff=18,
-            startstandoff=18,
-            text="",
-        )
+        _arrow(fig, (x0, y0), (x1, y1), "#8a8a8a", size=1.2, width=1.6, standoff=18)
         fig.add_trace(
             go.Scatter(
                 x=[(x0 + x1) / 2],
@@ -198,24 +191,7 @@ def information_flow(plant: Factory) -> go.Figure:
                     y1 + 0.08 * dy / norm,
                 )
             colour = MODE_COLOURS[itf.mode]
-            fig.add_annotation(
-                x=x1,
-                y=y1,
-                ax=x0,
-                ay=y0,
-                xref="x",
-                yref="y",
-                axref="x",
-                ayref="y",
-                showarrow=True,
-                arrowhead=2,
-                arrowsize=1.1,
-                arrowwidth=2.2,
-                arrowcolor=colour,
-                standoff=22,
-                startstandoff=22,
-                text="",
-            )
+            _arrow(fig, (x0, y0), (x1, y1), colour, size=1.1, width=2.2, standoff=22)
             every = f", {itf.every_min:g} min" if itf.every_min else ""
             flows = ", ".join(flows_of.get((a, b), [])) or "—"
             fig.add_trace(

@@ -160,7 +160,6 @@ class StateRuns:
         self.days, self.warmup, self.seed, self.jobs = days, float(warmup), seed, jobs
         self.progress = progress
         self.runs: dict[tuple[str, float], Run] = {}
-        self.states: dict[str, PlantState] = {}
         self.saturated_keys: set[tuple[str, float]] = set()
         self.simulated = 0
         """Replications simulated so far (a cache hit simulates none)."""
@@ -169,7 +168,6 @@ class StateRuns:
         """Make sure every pair has replications 0..reps-1."""
         todo: dict[tuple[str, float], PlantState] = {}
         for state, level in pairs:
-            self.states[state.key] = state
             have = self.runs.get((state.key, level))
             if have is None or len(have.replications) < reps:
                 todo[(state.key, level)] = state

@@ -24,13 +24,14 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+def layout(fig: go.Figure, title: str, height: int, margin: dict | None = None) -> go.Figure:
+    """Title, font, size and legend every chart of the report (and the dashboard) shares."""
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left"},
         template="plotly_white",
         font={"family": FONT, "size": 13},
         height=height,
-        margin={"l": 70, "r": 30, "t": 90, "b": 50},
+        margin=margin or {"l": 70, "r": 30, "t": 90, "b": 50},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
         hoverlabel={"namelength": -1},
     )
@@ -118,7 +119,7 @@ def kpi_trajectories(result: dict, lang: str) -> go.Figure | None:
     for c in range(1, cols + 1):
         fig.update_xaxes(title_text=L.word("stage_year", lang), row=rows, col=c)
     height = 330 * rows + 150
-    _layout(fig, L.word("ch_kpis", lang), height)
+    layout(fig, L.word("ch_kpis", lang), height)
     plot_h = height - 120 - 50  # the legend sits above the top row's subplot titles
     fig.update_layout(margin={"t": 120}, legend={"y": 1 + 34 / plot_h})
     return fig
@@ -196,7 +197,7 @@ def cash_flows(result: dict, lang: str) -> go.Figure:
     fig.update_xaxes(dtick=1)
     fig.update_xaxes(title_text=L.word("year", lang), row=len(keys), col=1)
     fig.update_layout(bargap=0.35)
-    return _layout(fig, L.word("ch_cash", lang), 260 * len(keys) + 140)
+    return layout(fig, L.word("ch_cash", lang), 260 * len(keys) + 140)
 
 
 def npv_distributions(result: dict, lang: str) -> go.Figure:
@@ -226,7 +227,7 @@ def npv_distributions(result: dict, lang: str) -> go.Figure:
     fig.add_vline(x=0, line={"color": "#444", "width": 1.5, "dash": "dash"})
     fig.update_xaxes(tickformat=",.0f", title_text=L.word("npv", lang))
     fig.update_yaxes(automargin=True)
-    return _layout(fig, L.word("ch_npv", lang), 110 * len(keys) + 170)
+    return layout(fig, L.word("ch_npv", lang), 110 * len(keys) + 170)
 
 
 def tornado(result: dict, lang: str) -> go.Figure | None:
@@ -269,4 +270,4 @@ def tornado(result: dict, lang: str) -> go.Figure | None:
     fig.update_xaxes(tickformat=",.0f", title_text=L.word("npv", lang))
     fig.update_yaxes(automargin=True)
     title = L.word("ch_tornado", lang).format(path=L.path_label(best, result["paths"][best], lang))
-    return _layout(fig, title, 46 * len(items) + 190)
+    return layout(fig, title, 46 * len(items) + 190)
