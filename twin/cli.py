@@ -31,9 +31,9 @@ from twin.kpi.definitions import PLANT_KPIS
 from twin.kpi.stats import Estimate
 from twin.plan.investments import Scenario, fit_report, load_catalogue, order_investments
 from twin.plan.presets import load_model, model_names
+from twin.run.executors import EXECUTORS, Executor, SchedulerAddressError, make_executor
 from twin.run.experiment import Comparison, OptionError, SimulationResult, compare
 from twin.run.files import OutputError, check_writable, write_atomic
-from twin.run.pool import cap_jobs
 from twin.run.progress import RunProgress
 from twin.spec import DEFAULT_MODEL, Factory, RunError, SpecError
 from twin.spec.information import SYSTEMS_ZH
@@ -181,6 +181,41 @@ ModelArg = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed; same seed, same results, whatever the executor.")]
+ExecutorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--executor",
+        help="Where replications run: serial (this process), pool (--jobs local processes) or dask (the Dask "
+        "scheduler at --scheduler, or a local Dask cluster of --jobs workers). Results are identical.",
+        show_default="pool, or dask with --scheduler",
+        metavar="|".join(EXECUTORS),
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (needs the distributed extra).",
+        metavar="ADDRESS",
+    ),
+]
+
+
+def _executor(command: str, name: str | None, jobs: int, scheduler: str | None) -> Executor:
+    """The executor asked for, its capped worker count and where it runs told on stderr when not local."""
+    if name is not None and name not in EXECUTORS:
+        raise typer.BadParameter(f"found {name!r}; expected one of {', '.join(EXECUTORS)}", param_hint="--executor")
+    if scheduler is not None and name not in (None, "dask"):
+        raise typer.BadParameter(f"found {name}; a --scheduler needs --executor dask", param_hint="--executor")
+    chosen = name or ("dask" if scheduler is not None else "pool")
+    try:
+        executor = make_executor(chosen, jobs, scheduler, note=lambda why: _say(f"{command}: {why}"))  # type: ignore[arg-type]
+    except SchedulerAddressError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--scheduler") from None
+    if chosen == "dask":
+        _say(f"{command}: running on the {executor.describe()}")
+    return executor
 
 
 def _pieces(text: str | Text, numeric: bool) -> tuple[int, int]:
@@ -624,11 +659,15 @@ def simulate_cmd(
             metavar="MIN",
         ),
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same results.")] = 1,
+    seed: SeedOpt = 1,
     jobs: Annotated[
         int,
-        typer.Option("--jobs", help="Parallel worker processes (capped at the cores and ~120 MB of memory each)."),
+        typer.Option(
+            "--jobs", help="Parallel worker processes or local Dask workers (capped at the cores and ~120 MB each)."
+        ),
     ] = 1,
+    executor: ExecutorOpt = None,
+    scheduler: SchedulerOpt = None,
     with_: Annotated[
         str | None,
         typer.Option(
@@ -672,19 +711,18 @@ def simulate_cmd(
         ordered = order_investments(load_catalogue(), ids, factory.investments)
         plant = Scenario(factory, tuple(ordered))
         plant.for_replication(seed, 0)  # a patch that does not fit fails here, before any run
-    if jobs > 1:
-        jobs, note = cap_jobs(jobs)
-        if note:
-            _say(f"twin simulate: {note}")
     variants: list[Factory | Scenario | Saturated] = [factory, plant] if with_ else [factory]
     n = len(variants)
     if with_capacity:
         variants += [Saturated(v) for v in variants]
+    if jobs < 1:
+        raise typer.BadParameter(f"found {jobs}; expected a whole number of worker processes >= 1", param_hint="--jobs")
     progress = RunProgress(f"twin simulate {factory.name}", err)
     try:
-        comparison = compare(
-            variants, days=days, reps=reps, warmup=warmup_value, seed=seed, jobs=jobs, progress=progress
-        )
+        with _executor("twin simulate", executor, jobs, scheduler) as runner:
+            comparison = compare(
+                variants, days=days, reps=reps, warmup=warmup_value, seed=seed, progress=progress, executor=runner
+            )
     except OptionError as exc:
         raise _option_error(exc, given, model) from None
     finally:
@@ -884,11 +922,13 @@ def compare_cmd(
     warmup_days: Annotated[
         float, typer.Option("--warmup-days", help="Warm-up cut from every run, in days (one window for all).")
     ] = 7.0,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same results.")] = 1,
+    seed: SeedOpt = 1,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", help="Parallel worker processes.", show_default="all cores"),
+        typer.Option("--jobs", help="Parallel worker processes or local Dask workers.", show_default="all cores"),
     ] = None,
+    executor: ExecutorOpt = None,
+    scheduler: SchedulerOpt = None,
     no_tornado: Annotated[bool, typer.Option("--no-tornado", help="Skip the sensitivity (tornado) view.")] = False,
     tornado_demand: Annotated[
         bool,
@@ -959,27 +999,27 @@ def compare_cmd(
             check_report_folder(report)
         except OutputError as exc:
             raise typer.BadParameter(str(exc), param_hint="--report") from None
-    jobs, note = cap_jobs(jobs or (os.cpu_count() or 1))
-    if note:
-        _say(f"twin compare: {note}")
+    if jobs is not None and jobs < 1:
+        raise typer.BadParameter(f"found {jobs}; expected a whole number of worker processes >= 1", param_hint="--jobs")
     bars: dict[str, RunProgress] = {}
 
     def progress(label: str, fraction: float) -> None:
         bars.setdefault(label, RunProgress(f"twin compare: {label}", err))(fraction)
 
-    study = PathStudy(factory, paths, finance, catalogue, days=days, warmup_min=warmup_days * 1440, seed=seed,
-                      jobs=jobs, progress=progress)  # fmt: skip
+    names = (*MONEY_ONLY, "demand_growth") if tornado_demand else MONEY_ONLY
     try:
-        names = (*MONEY_ONLY, "demand_growth") if tornado_demand else MONEY_ONLY
-        doc = compare_paths(
-            study,
-            reps=reps,
-            max_reps=max_reps,
-            delta_cny=delta,
-            with_tornado=not no_tornado,
-            tornado_names=names,
-            tornado_effects=tornado_effects,
-        )
+        with _executor("twin compare", executor, jobs or (os.cpu_count() or 1), scheduler) as runner:
+            study = PathStudy(factory, paths, finance, catalogue, days=days, warmup_min=warmup_days * 1440,
+                              seed=seed, progress=progress, executor=runner)  # fmt: skip
+            doc = compare_paths(
+                study,
+                reps=reps,
+                max_reps=max_reps,
+                delta_cny=delta,
+                with_tornado=not no_tornado,
+                tornado_names=names,
+                tornado_effects=tornado_effects,
+            )
     finally:
         for bar in bars.values():
             bar.close()

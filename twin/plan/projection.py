@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from twin.kpi.capacity import Saturated
 from twin.plan.investments import Scenario, apply_investments, order_investments
+from twin.run.executors import Executor
 from twin.run.experiment import WIP_GROWS, Model, ReplicationKpis, Warmup, base_factory, compare
 from twin.spec.factory import Factory
 from twin.spec.investment import Catalogue, Investment
@@ -154,11 +155,12 @@ class StateRuns:
         seed: int,
         jobs: int = 1,
         progress: Callable[[str, float], None] | None = None,
+        executor: Executor | None = None,
     ):
         if warmup == "auto":
             raise ValueError("StateRuns needs a fixed warm-up, shared by every run and every later replication")
         self.days, self.warmup, self.seed, self.jobs = days, float(warmup), seed, jobs
-        self.progress = progress
+        self.progress, self.executor = progress, executor
         self.runs: dict[tuple[str, float], Run] = {}
         self.saturated_keys: set[tuple[str, float]] = set()
         self.simulated = 0
@@ -215,6 +217,7 @@ class StateRuns:
             jobs=self.jobs,
             progress=progress,
             first_rep=first_rep,
+            executor=self.executor,
         )
         self.simulated += len(keys) * reps
         for k, result in zip(keys, comparison.results, strict=True):

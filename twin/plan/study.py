@@ -33,6 +33,7 @@ from twin.plan.projection import (
     grid_levels,
     path_states,
 )
+from twin.run.executors import Executor
 from twin.spec.factory import Factory
 from twin.spec.finance import Finance
 from twin.spec.investment import TIERS, Catalogue
@@ -108,6 +109,8 @@ class PathStudy:
     seed: int = 1
     jobs: int = 1
     progress: Progress | None = None
+    executor: Executor | None = None
+    """Where replications run; unset, this process or a pool of ``jobs`` processes."""
     plans: list[PathPlan] = field(init=False)
     runs: StateRuns = field(init=False)
 
@@ -133,7 +136,7 @@ class PathStudy:
             tiers = [assess(s.plant, rubric).tier for s in states]
             self.plans.append(PathPlan(upgrade, states, tiers, stages))
         self.runs = StateRuns(days=self.days, warmup=self.warmup_min, seed=self.seed, jobs=self.jobs,
-                              progress=self.progress)  # fmt: skip
+                              progress=self.progress, executor=self.executor)  # fmt: skip
 
     # --- simulation -------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from scipy import stats
 from twin.kpi.definitions import PLANT_KPIS, STATION_KPIS, KpiInfo
 from twin.kpi.iso22400 import window_kpis
 from twin.kpi.stats import Estimate, crossing_of_the_mean, estimate, mser, paired_difference, trend
-from twin.run.pool import map_with_progress
+from twin.run.executors import Executor, PoolExecutor, Replications, SerialExecutor
 from twin.sim.calendar import WEEK
 from twin.sim.engine import PLANT_FIELDS, Simulation
 from twin.spec.factory import MAX_DAYS, MAX_REPLICATIONS, Factory
@@ -153,20 +153,6 @@ def replication_models(model: Model, seed: int, reps: int, first_rep: int = 0) -
 
 def _structure(f: Factory) -> tuple:
     return tuple(s.name for s in f.stations), f.calendar
-
-
-def _run_tasks(
-    tasks: list[tuple[Factory, int]], checkpoints: list[float], seed: int, jobs: int, progress: Progress | None
-) -> list[np.ndarray]:
-    """Snapshot matrices of each (plant, replication index), serially or in a process pool, in order."""
-    n = len(tasks)
-    if jobs <= 1 or n == 1:
-        out = []
-        for i, (factory, r) in enumerate(tasks):
-            inner = (lambda f, i=i: progress((i + f) / n)) if progress else None
-            out.append(run_replication(factory, seed, r, checkpoints, inner))
-        return out
-    return map_with_progress(run_replication, [(f, seed, r, checkpoints) for f, r in tasks], jobs, progress)
 
 
 def _mean_wip_area(snapshots: list[np.ndarray]) -> np.ndarray:
@@ -380,6 +366,7 @@ def compare(
     jobs: int = 1,
     progress: Progress | None = None,
     first_rep: int = 0,
+    executor: Executor | None = None,
 ) -> Comparison:
     """Run every variant with the same seed and cut all of them at one warm-up.
 
@@ -401,9 +388,10 @@ def compare(
     per_variant = [replication_models(v, seed, reps, first_rep) for v in variants]
     periods = [calendar_period(models[0]) for models in per_variant]
     checkpoints = checkpoint_times(horizon, warmup, sorted({p for p in periods if p}))
-    tasks = [(f, r) for models in per_variant for r, f in enumerate(models, start=first_rep)]
-    flat = _run_tasks(tasks, checkpoints, seed, jobs, progress)
-    snapshots = [flat[i * reps : (i + 1) * reps] for i in range(len(variants))]
+    if executor is None:
+        executor = PoolExecutor(jobs) if jobs > 1 else SerialExecutor()
+    batches = [Replications(v, seed, first_rep, reps) for v in variants]
+    snapshots = executor.run(batches, checkpoints, progress)
 
     notes: list[list[str]] = [[] for _ in variants]
     if warmup == "auto":
@@ -490,6 +478,9 @@ def simulate(
     seed: int = 1,
     jobs: int = 1,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> SimulationResult:
     """Simulate a model and summarise its KPIs; unset options come from the model's ``run:``."""
-    return compare([model], days=days, reps=reps, warmup=warmup, seed=seed, jobs=jobs, progress=progress).results[0]
+    return compare(
+        [model], days=days, reps=reps, warmup=warmup, seed=seed, jobs=jobs, progress=progress, executor=executor
+    ).results[0]
