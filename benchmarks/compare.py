@@ -18,13 +18,17 @@ from twin.plan.investments import load_catalogue
 from twin.plan.paths import load_paths
 from twin.plan.presets import load_model
 from twin.plan.study import PathStudy
+from twin.run.executors import Executor, make_executor
 
 
-def run(jobs: int, reps: int, max_reps: int, days: float, demand: bool) -> tuple[dict, dict[str, float]]:
+def run(
+    executor: Executor, reps: int, max_reps: int, days: float, demand: bool, quiet: bool = False
+) -> tuple[dict, dict[str, float]]:
+    """The default ``twin compare`` (4 paths, tornado) on ``executor``; the JSON document and the phase times."""
     started = time.perf_counter()
     plant, catalogue = load_model(None), load_catalogue()
     paths, finance = load_paths(None, plant, catalogue)
-    study = PathStudy(plant, paths, finance, catalogue, days=days, warmup_min=7 * 1440.0, seed=1, jobs=jobs)
+    study = PathStudy(plant, paths, finance, catalogue, days=days, warmup_min=7 * 1440.0, seed=1, executor=executor)
     setup = time.perf_counter()
     study.ensure(reps)
     first = time.perf_counter()
@@ -34,7 +38,8 @@ def run(jobs: int, reps: int, max_reps: int, days: float, demand: bool) -> tuple
     names = (*MONEY_ONLY, "demand_growth") if demand else MONEY_ONLY
     doc["tornado"] = tornado(study, best, doc["paths"][doc["best_path"]]["replications"], names)
     done = time.perf_counter()
-    paired_vs_unpaired(study, best)
+    if not quiet:
+        paired_vs_unpaired(study, best)
     times = {
         "load, price and assess paths": setup - started,
         "first replications of every state": first - setup,
@@ -76,7 +81,8 @@ def main() -> None:
     args = ap.parse_args()
     results = {}
     for jobs in args.jobs:
-        doc, times = run(jobs, args.reps, args.max_reps, args.days, args.tornado_demand)
+        with make_executor("pool", jobs) as executor:
+            doc, times = run(executor, args.reps, args.max_reps, args.days, args.tornado_demand)
         results[jobs] = (doc, times)
         print(f"--jobs {jobs}:")
         for k, v in times.items():

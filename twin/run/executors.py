@@ -76,26 +76,70 @@ def run_replications(
     return out
 
 
-def _one(model: Model, seed: int, replication: int, checkpoints: list[float], report: Progress) -> np.ndarray:
-    return run_replications(model, seed, replication, 1, checkpoints, report)[0]
+def timed_replications(
+    model: Model, seed: int, first: int, count: int, checkpoints: list[float], report: Progress | None = None
+) -> tuple[list[np.ndarray], float]:
+    """One task of any executor: the replications and the seconds spent computing them."""
+    t0 = time.perf_counter()
+    out = run_replications(model, seed, first, count, checkpoints, report)
+    return out, time.perf_counter() - t0
+
+
+@dataclass(frozen=True)
+class RunStats:
+    """How one batch run spent its time. ``overhead`` is the share of the workers' wall time not spent
+    computing replications (scheduling, transfer, and workers idle while the last tasks finish)."""
+
+    wall_s: float
+    compute_s: float
+    tasks: int
+    replications: int
+    workers: int
+    longest_task_s: float
+
+    @property
+    def overhead(self) -> float:
+        return max(0.0, 1.0 - self.compute_s / (self.wall_s * self.workers)) if self.wall_s > 0 else 0.0
 
 
 class Executor:
-    """Runs batches of :class:`Replications` and returns their snapshot matrices in order."""
+    """Runs batches of :class:`Replications` and returns their snapshot matrices in order.
+
+    Subclasses implement :meth:`_run`; :meth:`run` keeps a :class:`RunStats` per call in ``stats``
+    (what ``benchmarks/scaling.py`` reads to measure overhead and project larger clusters).
+    """
 
     name: ExecutorName = "serial"
-    workers: int = 1
+
+    def __init__(self) -> None:
+        self.stats: list[RunStats] = []
+
+    @property
+    def workers(self) -> int:
+        return 1
 
     def run(
         self, batches: Sequence[Replications], checkpoints: list[float], progress: Progress | None = None
     ) -> list[list[np.ndarray]]:
+        t0 = time.perf_counter()
+        results, seconds = self._run(batches, checkpoints, progress)
+        wall = time.perf_counter() - t0
+        n = sum(b.count for b in batches)
+        self.stats.append(RunStats(wall, sum(seconds), len(seconds), n, self.workers, max(seconds, default=0.0)))
+        return results
+
+    def _run(
+        self, batches: Sequence[Replications], checkpoints: list[float], progress: Progress | None
+    ) -> tuple[list[list[np.ndarray]], list[float]]:
         total = sum(b.count for b in batches)
-        out, done = [], 0
+        out, seconds, done = [], [], 0
         for b in batches:
             report = (lambda f, d=done, n=b.count: progress((d + f * n) / total)) if progress else None
-            out.append(run_replications(b.model, b.seed, b.first, b.count, checkpoints, report))
+            matrices, took = timed_replications(b.model, b.seed, b.first, b.count, checkpoints, report)
+            out.append(matrices)
+            seconds.append(took)
             done += b.count
-        return out
+        return out, seconds
 
     def close(self) -> None:
         """Release what the executor holds (processes, a cluster connection)."""
@@ -114,41 +158,55 @@ class SerialExecutor(Executor):
     """Every replication in this process, one after the other."""
 
 
+def _one(
+    model: Model, seed: int, replication: int, checkpoints: list[float], report: Progress
+) -> tuple[np.ndarray, float]:
+    matrices, seconds = timed_replications(model, seed, replication, 1, checkpoints, report)
+    return matrices[0], seconds
+
+
 class PoolExecutor(Executor):
     """A local process pool, one task per replication, progress reported from inside each."""
 
     name: ExecutorName = "pool"
 
     def __init__(self, jobs: int):
-        self.workers = jobs
+        super().__init__()
+        self.jobs = jobs
 
-    def run(
-        self, batches: Sequence[Replications], checkpoints: list[float], progress: Progress | None = None
-    ) -> list[list[np.ndarray]]:
+    @property
+    def workers(self) -> int:
+        return self.jobs
+
+    def _run(
+        self, batches: Sequence[Replications], checkpoints: list[float], progress: Progress | None
+    ) -> tuple[list[list[np.ndarray]], list[float]]:
         calls = [(b.model, b.seed, b.first + i, checkpoints) for b in batches for i in range(b.count)]
-        if self.workers <= 1 or len(calls) <= 1:
-            return super().run(batches, checkpoints, progress)
-        flat = map_with_progress(_one, calls, self.workers, progress)
+        if self.jobs <= 1 or len(calls) <= 1:
+            return super()._run(batches, checkpoints, progress)
+        flat = map_with_progress(_one, calls, self.jobs, progress)
         out, at = [], 0
         for b in batches:
-            out.append(flat[at : at + b.count])
+            out.append([m for m, _ in flat[at : at + b.count]])
             at += b.count
-        return out
+        return out, [s for _, s in flat]
 
     def describe(self) -> str:
-        return f"process pool of {self.workers}"
+        return f"process pool of {self.jobs}"
 
 
 class DaskExecutor(Executor):
     """Replications on a Dask cluster: a running scheduler at ``address``, or a ``LocalCluster`` of ``jobs``.
 
-    Each distinct model is scattered once and fetched once by each worker that needs it. The first
+    Each distinct model is sent once to every worker (so a lost worker loses no model). The first
     task of each batch is one replication; once replication times are known, later tasks group as
     many as make about :data:`TASK_TARGET_S` of work (never so many that fewer than
     :data:`TASKS_PER_WORKER` tasks per worker remain). Only a few tasks per worker are in flight at
     a time and each result is collected as it finishes, so the progress bar moves and memory stays
     flat in the number of tasks. A worker lost mid-run has its tasks run elsewhere by the scheduler;
-    the same replications give the same matrices wherever they run.
+    the same replications give the same matrices wherever they run. On connecting, every worker must
+    report the client's versions of the engine and its numeric packages (workers that join later are
+    not checked).
     """
 
     name: ExecutorName = "dask"
@@ -161,16 +219,15 @@ class DaskExecutor(Executor):
                 "the dask executor needs dask's distributed scheduler: pip install 'tier-twin[distributed]'"
             ) from None
         timeout_s = CONNECT_TIMEOUT_S if timeout_s is None else timeout_s
+        super().__init__()
         self.address, self.cluster = address, None
-        self.stats: list[RunStats] = []
-        """One entry per :meth:`run`: how its wall time compares with the workers' computing time."""
         if address is None:
             self.cluster = LocalCluster(
                 n_workers=jobs,
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=":0",  # a free port: never collides with another cluster
-                silence_logs=logging.ERROR,
+                silence_logs=logging.CRITICAL,  # a worker losing its heartbeat at shutdown is not news
             )
             self.client = Client(self.cluster)
         else:
@@ -197,7 +254,7 @@ class DaskExecutor(Executor):
         self._check_versions()
 
     @property
-    def workers(self) -> int:  # type: ignore[override]
+    def workers(self) -> int:
         return max(1, sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()))
 
     def _check_versions(self) -> None:
@@ -221,14 +278,14 @@ class DaskExecutor(Executor):
         where = "local Dask cluster" if self.cluster is not None else f"Dask scheduler {self.address}"
         return f"{where}, {self.workers} worker thread(s)"
 
-    def run(
-        self, batches: Sequence[Replications], checkpoints: list[float], progress: Progress | None = None
-    ) -> list[list[np.ndarray]]:
+    def _run(
+        self, batches: Sequence[Replications], checkpoints: list[float], progress: Progress | None
+    ) -> tuple[list[list[np.ndarray]], list[float]]:
         from distributed import as_completed
 
         total = sum(b.count for b in batches)
         if total == 0:
-            return [[] for _ in batches]
+            return [[] for _ in batches], []
         client = self.client
         shared = {}  # on every worker, so losing one loses no model
         for b in batches:
@@ -241,8 +298,8 @@ class DaskExecutor(Executor):
         window = IN_FLIGHT_PER_WORKER * workers
         flights = as_completed()
         started: dict[Any, tuple[int, int, int]] = {}
-        done, tasks, compute = 0, 0, 0.0
-        t_start = time.perf_counter()
+        seconds: list[float] = []
+        done = 0
 
         def chunk(left: int) -> int:
             if not seconds_per_rep:
@@ -258,7 +315,7 @@ class DaskExecutor(Executor):
                     first, left = todo[index]
                     n = chunk(left)
                     future = client.submit(
-                        _timed_replications,
+                        timed_replications,
                         shared[id(b.model)],
                         b.seed,
                         first,
@@ -279,7 +336,8 @@ class DaskExecutor(Executor):
                 future.release()
                 results[index][offset : offset + n] = matrices
                 seconds_per_rep.append(compute_s / n)
-                done, tasks, compute = done + n, tasks + 1, compute + compute_s
+                seconds.append(compute_s)
+                done += n
                 if progress:
                     progress(done / total)
                 submit_more()
@@ -296,8 +354,7 @@ class DaskExecutor(Executor):
         finally:
             for f in shared.values():
                 f.release()
-        self.stats.append(RunStats(time.perf_counter() - t_start, compute, tasks, done, workers))
-        return results  # type: ignore[return-value]
+        return results, seconds  # type: ignore[return-value]
 
     def close(self) -> None:
         client, cluster = getattr(self, "client", None), self.cluster
@@ -308,37 +365,12 @@ class DaskExecutor(Executor):
             self.cluster = None
 
 
-@dataclass(frozen=True)
-class RunStats:
-    """How a Dask run spent its time: ``overhead`` is the share of the workers' wall time not spent
-    computing replications (scheduling, transfer, and workers idle at the end)."""
-
-    wall_s: float
-    compute_s: float
-    tasks: int
-    replications: int
-    workers: int
-
-    @property
-    def overhead(self) -> float:
-        return max(0.0, 1.0 - self.compute_s / (self.wall_s * self.workers)) if self.wall_s > 0 else 0.0
-
-
 def _ready_worker() -> dict[str, str | None]:
     """Run once on each worker when connecting: import the engine now (not in the first task) and report
     the versions its numbers depend on."""
     import twin.run.experiment  # noqa: F401
 
     return package_versions()
-
-
-def _timed_replications(
-    model: Model, seed: int, first: int, count: int, checkpoints: list[float]
-) -> tuple[list[np.ndarray], float]:
-    """A Dask task: the replications and the seconds the worker spent on them."""
-    t0 = time.perf_counter()
-    out = run_replications(model, seed, first, count, checkpoints)
-    return out, time.perf_counter() - t0
 
 
 def package_versions() -> dict[str, str | None]:
