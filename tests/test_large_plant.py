@@ -6,7 +6,7 @@ import pytest
 
 from twin import simulate
 from twin.plan.investments import apply_investments, fit_report, load_catalogue, order_investments, priced
-from twin.plan.presets import load_model, load_presets
+from twin.plan.presets import data_dir, load_model, load_presets
 from twin.spec import Factory
 from twin.spec.investment import costs_for
 
@@ -85,13 +85,49 @@ def test_large_presets_carry_the_default_plant_presets_investments():
         assert large.investments == default.investments
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="third_shift's patch sets the default plant's crews (machinists [9, 8, 8]); the catalogue has no patch"
-    " that copies a shift's crew to the new shift",
-)
 def test_a_third_shift_keeps_the_large_plants_crews_and_staffs_the_night_like_the_late_shift():
     after = apply_investments(LARGE, [CATALOGUE.get("third_shift")])
     before = next(p for p in LARGE.operators if p.name == "machinists").count_per_shift
     machinists = next(p for p in after.operators if p.name == "machinists").count_per_shift
     assert machinists == [*before, before[-1]]
+
+
+def _heads(plant, pool: str) -> list[int]:
+    p = next(p for p in plant.operators if p.name == pool)
+    return p.count_per_shift if p.count_per_shift is not None else [p.count]
+
+
+def test_people_freed_or_hired_per_machine_scale_with_the_plant():
+    """Robot loading frees people per cell, automated gauging per bench replaced, a VMC added to each milling
+    group hires one machinist per group: three cells free or hire three times the default plant's."""
+    cases = (("robot_loading", [], "machinists"), ("auto_inspection", ["mdc_all", "qms_spc"], "inspectors"),
+             ("vmc_added", [], "machinists"))  # fmt: skip
+    for inv, before, pool in cases:
+        change = {}
+        for plant in (DEFAULT, LARGE):
+            base = apply_investments(plant, [CATALOGUE.get(i) for i in before])
+            after = apply_investments(base, [CATALOGUE.get(inv)])
+            change[plant.name] = [a - b for a, b in zip(_heads(after, pool), _heads(base, pool), strict=True)]
+        default, large = change["precision_machining"], change["precision_machining_large"]
+        assert all(d != 0 for d in default), (inv, default)
+        assert large == [3 * d for d in default], (inv, change)
+
+
+def test_a_third_shift_costs_more_on_the_larger_plant():
+    third = CATALOGUE.get("third_shift")
+    assert costs_for(third, LARGE)[1] > 2.5 * costs_for(third, DEFAULT)[1]
+
+
+def test_a_headcount_per_unit_with_both_rates_is_one_line_naming_the_field(tmp_path):
+    from twin.spec import SpecError
+
+    text = tmp_path / "c.yaml"
+    source = (data_dir("scenarios") / "investments.yaml").read_text(encoding="utf-8")
+    bad = source.replace('{per_machine: -0.6, scope: "kind=cnc_milling"}',
+                         '{per_machine: -0.6, per_station: 1, scope: "kind=cnc_milling"}')  # fmt: skip
+    assert bad != source
+    text.write_text(bad, encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        load_catalogue(text)
+    [problem] = caught.value.problems
+    assert "headcount_delta.machinists" in str(problem) and "per_machine or per_station" in str(problem)

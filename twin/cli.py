@@ -29,7 +29,7 @@ from twin import __version__
 from twin.kpi.capacity import Saturated
 from twin.kpi.definitions import PLANT_KPIS
 from twin.kpi.stats import Estimate
-from twin.plan.investments import Scenario, fit_report, load_catalogue, order_investments
+from twin.plan.investments import Scenario, fit_report, headcount_on, load_catalogue, order_investments
 from twin.plan.presets import load_model, model_names
 from twin.run.executors import EXECUTORS, Executor, SchedulerAddressError, make_executor
 from twin.run.experiment import Comparison, OptionError, SimulationResult, compare
@@ -301,6 +301,7 @@ def investments(plant: PlantOpt = None, as_json: JsonOpt = False) -> None:
     投资目录：按工厂规模计价，并说明哪些适用、哪些不适用及原因。"""
     factory = _load(plant)
     report = fit_report(factory, load_catalogue())
+    stations = factory.model_dump(by_alias=True, exclude_none=True)["stations"]
     if as_json:
         items = [
             {
@@ -313,6 +314,7 @@ def investments(plant: PlantOpt = None, as_json: JsonOpt = False) -> None:
                 "tax_class": f.investment.tax_class,
                 "life_years": f.investment.life_years,
                 "useful_life_years": f.investment.economic_life_years,
+                "headcount_delta": headcount_on(f.investment, stations),
             }
             for f in report
         ]
@@ -327,7 +329,7 @@ def investments(plant: PlantOpt = None, as_json: JsonOpt = False) -> None:
                     f.investment.name_zh,
                     *([f"needs 前置: {', '.join(f.investment.prerequisites)}"] if f.investment.prerequisites else []),
                     *(
-                        [f"people/shift 人员: {_headcount(f.investment.headcount_delta)}"]
+                        [f"people/shift 人员: {_headcount(headcount_on(f.investment, stations))}"]
                         if f.investment.headcount_delta
                         else []
                     ),

@@ -13,7 +13,7 @@ from twin.plan.patch import PatchError, apply_patch
 from twin.sim.rng import Streams
 from twin.spec import Factory, SpecError, check_factory, data_dir
 from twin.spec.errors import Problem, format_path
-from twin.spec.investment import Catalogue, Investment, costs_for
+from twin.spec.investment import Catalogue, HeadcountPerUnit, Investment, costs_for
 from twin.spec.loader import line_of, load_yaml_as, validation_problems
 
 
@@ -178,7 +178,9 @@ def _why_not(plant: Factory, catalogue: Catalogue, inv: Investment) -> str | Non
     try:
         patched = Factory.model_validate(data)
         check_factory(patched, plant.name)
-    except (ValidationError, SpecError) as exc:
+    except SpecError as exc:
+        return f"the plant after it is not valid: {exc.problems[0]}"
+    except ValidationError as exc:
         return f"the plant after it is not valid: {str(exc).splitlines()[0]}"
     return None
 
@@ -186,9 +188,18 @@ def _why_not(plant: Factory, catalogue: Catalogue, inv: Investment) -> str | Non
 def _apply_one(data: dict, inv: Investment, draw) -> dict:
     """The model data after one investment: its patch, then its headcount changes (one place for both, so
     checking whether an investment fits and applying it can never disagree)."""
+    delta = headcount_on(inv, data.get("stations", []))
     data = apply_patch(data, inv.patch, draw)
-    _apply_headcount(data, inv.headcount_delta)
+    _apply_headcount(data, delta)
     return data
+
+
+def headcount_on(inv: Investment, stations: list[dict]) -> dict[str, int | list[int]]:
+    """The investment's headcount change per pool for a plant's stations (per-machine and per-station
+    changes counted on the plant before it), per shift where it gives one per shift."""
+    return {
+        k: v.for_stations(stations) if isinstance(v, HeadcountPerUnit) else v for k, v in inv.headcount_delta.items()
+    }
 
 
 def _apply_headcount(data: dict, delta: dict[str, int | list[int]]) -> None:

@@ -10,7 +10,8 @@ Strict per path, lenient per list: an attribute selector may match nothing in on
 that never visits inspection), but a path that selects nothing in the whole model is an error, and
 so is a name that is not there. An investment that does not fit the model must say so, not silently
 do nothing. ``require`` checks that the plant has something for the investment to act on (a drift
-for SPC to catch) without changing it.
+for SPC to catch) without changing it; ``forbid`` that it does not have what the investment would
+add (a night shift).
 """
 
 from __future__ import annotations
@@ -102,11 +103,25 @@ def _scaled(value: Any, factor: float, where: str) -> Any:
 
 def apply_op(data: dict, op: str, path: str, value: Any, factor: float | None) -> None:
     """Apply one operation in place."""
+    if op == "forbid":
+        try:
+            found = [t for t in _targets(data, path) if isinstance(t[0], list) or t[0].get(t[1]) is not None]
+        except PatchError:
+            found = []
+        if found:
+            why = value or "the plant has it already"
+            raise PatchError(f"{path} is in the model: {why}", why)
+        return
     targets = _targets(data, path)
     if op == "require":
         if not any(isinstance(c, list) or c.get(k) is not None for c, k in targets):
             why = value or "nothing to act on"
             raise PatchError(f"{path} is not set anywhere in the model: {why}", why)
+        return
+    if op == "repeat_last":
+        lists = [c[k] for c, k in targets if (isinstance(c, list) or k in c) and isinstance(c[k], list) and c[k]]
+        for items in lists:
+            items.append(copy.deepcopy(items[-1]))
         return
     for container, key in targets:
         current = container[key] if (isinstance(container, list) or key in container) else None

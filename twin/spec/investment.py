@@ -11,6 +11,7 @@ counted on the stations a ``scope`` selects, so one catalogue prices a plant of 
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from typing import Any, Literal
 
@@ -45,12 +46,46 @@ class PatchOp(Spec):
     - ``merge``: update the mapping at ``path`` with ``value``
     - ``require``: change nothing, but fail unless ``path`` holds a value somewhere (``value`` says
       why the investment needs it); an investment with nothing to act on does not fit the plant
+    - ``forbid``: change nothing, but fail if ``path`` holds a value (``value`` says why): an investment
+      that adds what the plant already has does not fit it
+    - ``repeat_last``: append a copy of the last item of each list at ``path`` that has one, and skip
+      the items without that list (a new shift staffed as the last one: ``operators[*].count_per_shift``)
     """
 
-    op: Literal["set", "scale", "add", "append", "upsert", "merge", "require"]
+    op: Literal["set", "scale", "add", "append", "upsert", "merge", "require", "forbid", "repeat_last"]
     path: str = Field(min_length=1)
     value: Any = None
     factor: Distribution | None = None
+
+
+class HeadcountPerUnit(Spec):
+    """A headcount change that follows the plant: people per machine or per station among the stations
+    ``scope`` selects (counted before the investment), the same in every shift, rounded to whole people
+    (half away from zero). Robot cells free people per cell; a second bench in each packing area needs one
+    packer per area."""
+
+    per_machine: Float | None = None
+    per_station: Float | None = None
+    scope: str = Field(min_length=1, description="station selector, as in patch paths and costs")
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> HeadcountPerUnit:
+        if (self.per_machine is None) == (self.per_station is None):
+            raise ValueError("give per_machine or per_station (one of them)")
+        return self
+
+    def for_stations(self, stations: list[dict]) -> int:
+        """Whole people for the stations of a plant (its data as in a YAML file); 0 where the scope selects none."""
+        try:
+            picked = [stations[i] for i in select(stations, self.scope, "stations")]
+        except SelectionError:
+            picked = []
+        raw = (
+            self.per_machine * sum(s.get("machines", 1) for s in picked)
+            if self.per_machine is not None
+            else (self.per_station or 0.0) * len(picked)
+        )
+        return int(math.copysign(math.floor(abs(raw) + 0.5), raw))
 
 
 TaxClass = Literal["machinery", "electronic", "tools", "vehicle", "building", "software", "expensed"]
@@ -141,10 +176,10 @@ class Investment(Sourced):
     ramp_up_months: Float = Field(default=0.0, ge=0)
     prerequisites: list[Name] = []
     patch: list[PatchOp] = []
-    headcount_delta: dict[Name, int | list[int]] = Field(
+    headcount_delta: dict[Name, int | list[int] | HeadcountPerUnit] = Field(
         default_factory=dict,
         description="people added (+) or removed (-) per operator pool, direct or indirect: one number for every"
-        " shift or one per shift; applied to the pool's counts after the patch",
+        " shift, one per shift, or per machine/station of a scope; applied to the pool's counts after the patch",
     )
     effect_source: str = Field(min_length=1)
 

@@ -355,6 +355,10 @@ def _found(err: dict[str, Any]) -> str:
     return _describe(err.get("input"))
 
 
+_TYPE_TAGS = {"int", "float", "str", "bool", "none"}
+"""Union members pydantic names in a location (``x.int``); class names (capitalised) are tags too."""
+
+
 def _clean_loc(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
     """Drop pydantic's internal union tags and validator names from an error location.
 
@@ -363,7 +367,8 @@ def _clean_loc(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
     """
     out: list[str | int] = []
     for part in loc:
-        if isinstance(part, str) and "[" in part:
+        tag = isinstance(part, str) and ("[" in part or part in _TYPE_TAGS or part[:1].isupper())
+        if tag and not (isinstance(data, dict) and part in data):
             continue
         if isinstance(part, str) and part in DIST_NAMES:
             is_key = isinstance(data, dict) and part in data and data.get("dist") != part
