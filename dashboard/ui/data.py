@@ -30,7 +30,7 @@ from twin.plan.investments import fit_report, load_catalogue
 from twin.plan.paths import load_paths
 from twin.plan.projection import StateRuns
 from twin.plan.study import PathStudy
-from twin.run.experiment import compare, simulate
+from twin.run.experiment import compare
 from twin.sim.recorder import record
 from twin.spec import Factory, SpecError
 from twin.spec.errors import Problem
@@ -176,21 +176,10 @@ def _bar():
     return holder, show
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def baseline(key: str, _plant: Factory, days: float, warmup_days: float, reps: int, seed: int, _jobs: int) -> dict:
-    """``twin simulate --json`` of the plant, cut at a fixed warm-up (the one path studies use)."""
-    holder, show = _bar()
-    result = simulate(
-        _plant,
-        days=days,
-        reps=reps,
-        warmup=warmup_days * 1440,
-        seed=seed,
-        jobs=_jobs,
-        progress=lambda f: show("simulating plant states", f),
-    )
-    holder.empty()
-    return result.to_dict()
+def baseline(key: str, plant: Factory, days: float, warmup_days: float, reps: int, seed: int, jobs: int) -> dict:
+    """``twin simulate --json`` of the plant, cut at a fixed warm-up (the one path studies use): the
+    comparison of one plant, cached as :func:`tiers_side_by_side` caches any."""
+    return tiers_side_by_side((key,), [plant], days, warmup_days, reps, seed, jobs)["variants"][0]
 
 
 # --- paths and money --------------------------------------------------------------------------------
