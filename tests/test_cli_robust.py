@@ -323,11 +323,21 @@ def test_the_readme_shows_commands():
     assert len(commands) >= 5 and any("--with" in c for c in commands)
 
 
+@pytest.fixture(scope="module")
+def scheduler():
+    """A running Dask scheduler with one worker, for the README's cluster command (its address is an example)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster:
+        yield cluster.scheduler_address
+
+
 @pytest.mark.parametrize("command", readme_commands())
-def test_every_readme_command_runs_as_written(here, command):
+def test_every_readme_command_runs_as_written(here, command, request):
     shutil.copy(data_dir("models") / "precision_machining.yaml", here / "my_plant.yaml")
     shutil.copy(data_dir("scenarios") / "paths.yaml", here / "my_paths.yaml")
     args = shlex.split(command)[1:]
+    if "--scheduler" in args:
+        args[args.index("--scheduler") + 1] = request.getfixturevalue("scheduler")
     result = run(*fast(args))
     assert result.exit_code == 0, (command, result.stderr)
 

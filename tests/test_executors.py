@@ -164,3 +164,31 @@ def test_twin_compare_on_dask_values_paths_as_the_pool_does():
     on_dask = runner.invoke(app, [*args, "--executor", "dask"])
     assert pooled.exit_code == 0 and on_dask.exit_code == 0, on_dask.output
     assert json.loads(on_dask.stdout) == json.loads(pooled.stdout)
+
+
+def test_a_server_that_is_not_a_dask_scheduler_is_one_line(monkeypatch):
+    """Whatever answers at the address (here a web server's bytes), the run ends with one line, not a traceback."""
+    import socket
+
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT_S", 3.0)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def answer() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" * 8)
+            conn.close()
+
+    threading.Thread(target=answer, daemon=True).start()
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        result = runner.invoke(app, ["simulate", "--days", "3", "--scheduler", address])
+    finally:
+        server.close()
+    assert result.exit_code == 2, result.output
+    assert len(result.output.strip().splitlines()) == 1 and address in result.output

@@ -243,6 +243,11 @@ class DaskExecutor(Executor):
                     f"cannot reach the Dask scheduler at {address}: no answer within {timeout_s:g} s "
                     f"(is one running there? start it with: dask scheduler)"
                 ) from None
+            except Exception as exc:  # something answers there, but not as a Dask scheduler
+                raise ExecutorError(
+                    f"the server at {address} does not answer as a Dask scheduler "
+                    f"({type(exc).__name__}: {_first_line(exc)[:120]})"
+                ) from None
             try:
                 self.client.wait_for_workers(1, timeout=timeout_s)
             except (OSError, TimeoutError):
