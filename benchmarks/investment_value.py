@@ -42,6 +42,8 @@ from twin.plan.study import mean_price
 from twin.spec.factory import Factory
 from twin.spec.investment import Catalogue, Investment
 
+KEEPS_UP = 0.98
+"""A state run demand-bound that makes less than this share of the good units ordered does not keep up."""
 SHORT = {"revenue": "rev", "material": "mat", "direct_labour": "DL", "indirect_labour": "IL", "energy": "en",
          "maintenance": "mnt", "overhead": "ovh", "escapes": "claims", "inventory_carrying": "WIP"}  # fmt: skip
 
@@ -179,8 +181,19 @@ def main() -> None:
     offered = sum(rates.values()) * args.level
     material = sum(rates[p.name] * p.material_cost_cny for p in base.products if p.name in rates) / sum(rates.values())
 
+    def short(state: PlantState) -> bool:
+        """Run demand-bound but making less than is ordered: its orders wait before release (workload
+        control), where the floor's WIP trend that ``StateRuns`` reads cannot see them grow."""
+        kpis = runs.kpis(state, args.level)
+        made = sum(k["throughput_per_h"] for k in kpis) / len(kpis)
+        good = offered * (1 - sum(k["scrap_rate"] for k in kpis) / len(kpis))
+        return not runs.saturated(state, args.level) and made < KEEPS_UP * good
+
+    def capped(state: PlantState) -> bool:
+        return runs.saturated(state, args.level) or short(state)
+
     def lines(state: PlantState) -> list[dict[str, float]]:
-        if runs.saturated(state, args.level):
+        if capped(state):
             return [operating_lines(k, price, carrying) for k in runs.kpis(state, args.level)]
         return [
             operating_lines(as_ordered(k, material), price, carrying, offered) for k in runs.kpis(state, args.level)
@@ -194,7 +207,7 @@ def main() -> None:
         w, wo = lines(with_state), lines(without_state)
         saving = estimate([margin(a) - margin(b) for a, b in zip(w, wo, strict=True)])
         moved = {line: estimate([a[line] - b[line] for a, b in zip(w, wo, strict=True)]) for line in LINES}
-        sat = runs.saturated(with_state, args.level) or runs.saturated(without_state, args.level)
+        sat = capped(with_state) or capped(without_state)
         removed = tuple(sorted(gone - {item}, key=catalogue.ids.index))
         tables.setdefault(view, []).append(Row(item, removed, capex, dep_opex, charge, saving, moved, sat))
 
@@ -234,7 +247,14 @@ def main() -> None:
                 )
                 print(f"{view:14}{r.item:22}{cells}")
     if any(r.saturated for rows in tables.values() for r in rows):
-        print("* a state of the pair cannot keep up with the demand and was run saturated (sells what it makes)")
+        print("* a state of the pair cannot keep up with the demand: it sells what it makes (run saturated, or run")
+        print("  with its own release rule and making less than ordered while its orders wait before release)")
+    shorts = [s.investments for s in unique if short(s)]
+    if shorts:
+        print(
+            f"{len(shorts)} state(s) run demand-bound made < {KEEPS_UP:.0%} of the good units ordered (valued as "
+            "selling what they made): " + "; ".join("+".join(i) or "base" for i in shorts)
+        )
 
 
 if __name__ == "__main__":
