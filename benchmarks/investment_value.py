@@ -20,8 +20,8 @@ lines: material (scrap), labour, energy, maintenance, overhead, claims and WIP c
 cannot keep up is run saturated and sells what it makes, so where capacity binds the margin on the
 extra sales is in the value. So does a state run demand-bound that makes clearly less than the base
 plant makes from the same orders (:data:`KEEPS_UP`): under workload release its orders wait before
-release, where the floor-WIP trend that tells ``StateRuns`` a state is overloaded cannot see them. At today's prices and at steady state (no ramp-up, no installation
-loss, no tax).
+release, where the floor-WIP trend that tells ``StateRuns`` a state is overloaded cannot see them.
+At today's prices and at steady state (no ramp-up, no installation loss, no tax).
 
 Against it, the yearly cost: straight-line depreciation over the economic life, opex, and a capital
 charge at the finance discount rate (the capital recovery factor minus 1/life, so that depreciation
@@ -186,7 +186,7 @@ def main() -> None:
     offered = sum(rates.values()) * args.level
     material = sum(rates[p.name] * p.material_cost_cny for p in base.products if p.name in rates) / sum(rates.values())
 
-    def made(state: PlantState) -> float:
+    def output(state: PlantState) -> float:
         kpis = runs.kpis(state, args.level)
         return sum(k["throughput_per_h"] for k in kpis) / len(kpis)
 
@@ -196,12 +196,12 @@ def main() -> None:
         scrap = [k["scrap_rate"] for k in runs.kpis(base_state, args.level)]
         reference = offered * (1 - sum(scrap) / len(scrap))
     else:  # the same orders arrived in its window (common random numbers): a paired yardstick
-        reference = made(base_state)
+        reference = output(base_state)
 
     def short(state: PlantState) -> bool:
         """Run demand-bound but making clearly less than is ordered: its orders wait before release
         (workload control), where the floor's WIP trend that ``StateRuns`` reads cannot see them grow."""
-        return not runs.saturated(state, args.level) and made(state) < KEEPS_UP * reference
+        return not runs.saturated(state, args.level) and output(state) < KEEPS_UP * reference
 
     def capped(state: PlantState) -> bool:
         return runs.saturated(state, args.level) or short(state)
@@ -266,7 +266,7 @@ def main() -> None:
     shorts = [s.investments for s in unique if short(s)]
     if shorts:
         print(
-            f"{len(shorts)} state(s) run demand-bound made < {KEEPS_UP:.0%} of the good units ordered (valued as "
+            f"{len(shorts)} state(s) run demand-bound made < {KEEPS_UP:.0%} of what the base plant made (valued as "
             "selling what they made): " + "; ".join("+".join(i) or "base" for i in shorts)
         )
 
