@@ -13,6 +13,7 @@ from twin.plan.investments import apply_investments, fit_report, load_catalogue,
 from twin.plan.presets import load_model
 from twin.spec import Factory, SpecError
 from twin.spec.investment import TAX_LIFE_YEARS, Cost, costs_for
+from twin.spec.select import select
 
 runner = CliRunner()
 CATALOGUE = load_catalogue()
@@ -170,3 +171,30 @@ def test_the_capital_charge_spreads_capex_over_the_useful_life_not_the_shorter_t
     assert mdc.economic_life_years == mdc.useful_life_years == 8
     no_life = mdc.model_copy(update={"useful_life_years": None})
     assert no_life.economic_life_years == no_life.life_years  # default: the tax life
+
+
+def test_maintenance_items_pay_only_for_the_machines_whose_failures_they_act_on():
+    # PM renews wear-out modes and condition data shows them: the furnace and the washer fail only at random
+    def modes(s):
+        return [] if s.failures is None else s.failures if isinstance(s.failures, list) else [s.failures]
+
+    worn = sum(s.machines for s in BASE.stations if any(m.kind == "wear_out" for m in modes(s)))
+    failing = sum(s.machines for s in BASE.stations if s.failures)
+    assert 0 < worn < failing
+    for inv_id in ("pm_program", "pdm", "ai_pdm"):
+        inv = CATALOGUE.get(inv_id)
+        capex, opex = costs_for(inv, BASE)
+        part = inv.cost if inv.cost.per_machine_cny else inv.opex
+        fixed = part.fixed_cny
+        assert (capex if part is inv.cost else opex) == pytest.approx(fixed + worn * part.per_machine_cny), inv_id
+
+
+def test_a_dotted_selector_looks_inside_a_mapping_or_a_list_of_mappings():
+    items = [
+        {"name": "a", "failures": [{"kind": "random"}, {"kind": "wear_out"}]},
+        {"name": "b", "failures": {"kind": "wear_out"}},
+        {"name": "c", "failures": [{"kind": "random"}]},
+        {"name": "d"},
+    ]
+    assert select(items, "failures.kind=wear_out", "stations") == [0, 1]
+    assert select(items, "failures.kind=*", "stations") == [0, 1, 2]

@@ -4,8 +4,10 @@
 A station is picked by what it is (``kind=cnc_milling``, ``tags=bottleneck``) as well as by name, so
 one catalogue fits a user's own plant. ``field=value`` matches a scalar field equal to one of the
 values, or a list field (``tags``) holding one of them; ``true``/``false`` match booleans;
-``field=*`` matches items where the field is set. An attribute selector may match nothing in one
-list (a product that never visits inspection); names must all be found.
+``field=*`` matches items where the field is set. ``field.sub=value`` looks inside: an item matches
+when its mapping ``field``, or any mapping of its list ``field``, matches ``sub=value``
+(``failures.kind=wear_out``: a station with a wear-out failure mode). An attribute selector may
+match nothing in one list (a product that never visits inspection); names must all be found.
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ def _text(value: Any) -> str:
 
 
 def _matches(item: Any, field: str, wanted: list[str]) -> bool:
+    head, dot, sub = field.partition(".")
+    if dot:
+        inner = item.get(head) if isinstance(item, dict) else None
+        inner = inner if isinstance(inner, list) else [inner]
+        return any(_matches(x, sub, wanted) for x in inner)
     if not isinstance(item, dict) or item.get(field) is None:
         return False
     if wanted == ["*"]:
