@@ -214,3 +214,27 @@ def test_workload_norm_of_a_batch_station_holds_at_least_two_full_batches():
     result = compare([plant], days=4, reps=4, seed=3, warmup=720).results[0]
     assert result.kpis["throughput_per_h"].contains(50.0), result.kpis["throughput_per_h"]
     assert not result.warnings or all("WIP" not in w for w in result.warnings)
+
+
+def test_orders_piling_up_before_release_are_told_and_valued_as_a_plant_at_its_capacity():
+    """A release norm holds WIP on the floor, so an overloaded plant's floor looks steady: the pool of held
+    orders grows instead. Its run says so, and a path study sells only what such a state makes."""
+    from twin.plan.projection import StateRuns, baseline_state
+    from twin.run.experiment import ORDERS_PILE_UP, WIP_GROWS
+
+    def plant(interarrival: float):
+        product = {"name": "p", "routing": [{"station": "m", "time_min": exp(1.0)}],
+                   "demand": {"interarrival_min": exp(interarrival)}}  # fmt: skip
+        release = {"policy": "workload", "norm_h": 0.5, "every_min": 5}
+        return build_factory([{"name": "m"}], [product], policies={"release": release})
+
+    runs = compare([plant(0.9), plant(2.0)], days=3, reps=4, seed=5, warmup=720)
+    overloaded, light = (r.warnings for r in runs.results)
+    assert any(w.startswith(ORDERS_PILE_UP) for w in overloaded)
+    assert not any(w.startswith(WIP_GROWS) for w in overloaded)  # the floor alone looks steady
+    assert not any(w.startswith((ORDERS_PILE_UP, WIP_GROWS)) for w in light)
+
+    states = StateRuns(days=3, warmup=720, seed=5)
+    throttled, fine = baseline_state(plant(0.9)), baseline_state(plant(2.0))
+    states.ensure([(throttled, 1.0), (fine, 1.0)], 3)
+    assert states.saturated(throttled, 1.0) and not states.saturated(fine, 1.0)

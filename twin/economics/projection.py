@@ -5,8 +5,10 @@ How a year is built (the README says the same):
 * **Operating lines.** Each simulated plant state gives yearly lines at today's prices: revenue (good
   units × the demand-weighted price), material, direct and indirect labour (paid hours), energy
   (time-of-use priced), maintenance labour and spares, overhead, and the carrying cost of its WIP
-  value. A state that keeps up with its orders sells what is ordered less its scrap (not the window's
-  completions, which also carry the window's change of WIP); a saturated state sells what it made.
+  value. A state that keeps up with its orders sells what is ordered: it makes its scrapped parts again,
+  which costs their material (the material per good unit carries it) and time it has to spare, not the
+  sale (not the window's completions either, which also carry the window's change of WIP); a saturated
+  state sells what it made.
   A year's lines come from the state's runs at that year's demand, interpolated between the simulated
   demand levels.
 * **Phase-in.** A stage is installed at the start of its year; its effect on every line grows linearly
@@ -63,16 +65,18 @@ def operating_lines(
 ) -> dict[str, float]:
     """One state's yearly lines at today's prices (CNY per year) from its plant KPIs.
 
-    A plant that keeps up with its orders sells, in the long run, what is ordered less what it scraps:
-    with ``offered_per_h`` (units ordered per hour) the units sold are ``offered × (1 − scrap rate)``, and
-    material and claims follow them. The window's own completions differ from that by the change of WIP
-    over the window, which is noise, not sales. Labour, overhead, energy and maintenance are what the
+    A plant that keeps up with its orders sells, in the long run, what is ordered: a make-to-order
+    supplier replaces a scrapped part, so scrap costs the material of the parts made again (the material
+    per good unit includes the scrapped units') and spare machine time, not the sale. With
+    ``offered_per_h`` (units ordered per hour) the units sold are ``offered``, and material and claims
+    follow them. The window's own completions differ from that by the change of WIP over the window, which
+    is noise, not sales. Labour, overhead, energy and maintenance are what the
     window paid per hour. Without ``offered_per_h`` (a saturated plant) the units are the window's own.
     """
     window_units = _finite(kpis.get("throughput_per_h")) * HOURS_PER_YEAR
     units = window_units
     if offered_per_h is not None:
-        units = offered_per_h * HOURS_PER_YEAR * (1 - _finite(kpis.get("scrap_rate")))
+        units = offered_per_h * HOURS_PER_YEAR
     out = {"revenue": units * price_cny}
     for line, kpi in COST_LINES.items():
         out[line] = _finite(kpis.get(kpi)) * (units if line in VARIABLE_LINES else window_units)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from twin.kpi.capacity import Saturated
 from twin.plan.investments import Scenario, apply_investments, order_investments
 from twin.run.executors import Executor
-from twin.run.experiment import WIP_GROWS, Model, ReplicationKpis, Warmup, base_factory, compare
+from twin.run.experiment import ORDERS_PILE_UP, WIP_GROWS, Model, ReplicationKpis, Warmup, base_factory, compare
 from twin.spec.factory import Factory
 from twin.spec.investment import Catalogue, Investment
 from twin.spec.path import UpgradePath
@@ -184,9 +184,9 @@ class StateRuns:
             grows = [
                 k
                 for k, run in zip(batch, results, strict=True)
-                if k not in self.saturated_keys and any(w.startswith(WIP_GROWS) for w in run.warnings)
+                if k not in self.saturated_keys and any(w.startswith((WIP_GROWS, ORDERS_PILE_UP)) for w in run.warnings)
             ]
-            if grows:  # demand above what the state can make: it sells its capacity, the rest is lost
+            if grows:  # demand above what the state can make or release: it sells its capacity, the rest is lost
                 self.saturated_keys |= set(grows)
                 for k in grows:
                     del self.runs[k]

@@ -33,6 +33,9 @@ MIN_WINDOW_MIN = 60.0
 MIN_REPS = 3
 WIP_GROWS = "WIP grows through the window"
 """Start of the warning a run gets when its plant does not reach a steady state (demand above capacity)."""
+ORDERS_PILE_UP = "orders pile up before release"
+"""Start of the warning a run gets when its release policy lets through less than is ordered: the floor may
+look steady while the pool of held orders grows (a workload norm that throttles the plant)."""
 TREND_BATCHES = 10
 TREND_P = 0.001
 TREND_GROWTH = 0.25
@@ -155,8 +158,8 @@ def _structure(f: Factory) -> tuple:
     return tuple(s.name for s in f.stations), f.calendar
 
 
-def _mean_wip_area(snapshots: list[np.ndarray]) -> np.ndarray:
-    column = PLANT_FIELDS.index("wip_area")
+def _mean_wip_area(snapshots: list[np.ndarray], field: str = "wip_area") -> np.ndarray:
+    column = PLANT_FIELDS.index(field)
     return np.mean([s[:, column] for s in snapshots], axis=0)
 
 
@@ -190,8 +193,11 @@ def choose_warmup(
     return float(t[crossing_of_the_mean(rates)]), warnings
 
 
-def wip_grows(snapshots: list[np.ndarray], checkpoints: list[float], t0: float, period: float | None) -> bool:
-    """Whether mean WIP rises through ``[t0, end]`` (an overloaded plant never reaches steady state).
+def wip_grows(
+    snapshots: list[np.ndarray], checkpoints: list[float], t0: float, period: float | None, field: str = "wip_area"
+) -> bool:
+    """Whether mean WIP rises through ``[t0, end]`` (an overloaded plant never reaches steady state); with
+    ``field="held_area"``, whether the orders held before release pile up.
 
     Batch means are over whole calendar periods when the window holds enough of them, so the
     weekly rhythm does not read as a trend.
@@ -204,8 +210,10 @@ def wip_grows(snapshots: list[np.ndarray], checkpoints: list[float], t0: float, 
     index = np.unique(np.clip(np.searchsorted(t, t0 + np.arange(batches + 1) * step - 1e-9), 0, len(t) - 1))
     if len(index) < 5:
         return False
-    area = _mean_wip_area(snapshots)
+    area = _mean_wip_area(snapshots, field)
     batch_means = np.diff(area[index]) / np.diff(t[index])
+    if not np.any(batch_means > 0):
+        return False
     found = trend(batch_means)
     critical = float(stats.t.ppf(1 - TREND_P, len(batch_means) - 2))
     return found.t_stat > critical and found.relative_growth > TREND_GROWTH
@@ -465,6 +473,12 @@ def _run_warnings(
         out.append(
             f"{WIP_GROWS}: the plant does not reach a steady state (demand above capacity?), "
             "so the KPIs depend on the run length and are not steady-state values"
+        )
+    if wip_grows(snapshots, checkpoints, t0, period, "held_area"):
+        out.append(
+            f"{ORDERS_PILE_UP}: the release policy lets through less than is ordered (a workload norm or WIP cap "
+            "too tight for this demand?), so the plant makes less than it is asked and the KPIs depend on the run "
+            "length"
         )
     return out
 

@@ -50,10 +50,12 @@ PLANT_FIELDS = (
     "base_cny",
     "escaped",
     "suspect_units",
+    "held_area",
 )
 """Plant-wide running sums (see :class:`~twin.sim.plant.Plant`); ``base_kwh`` and ``base_cny`` are the
 base load's energy and its cost, ``escaped`` the units shipped with a latent defect and
-``suspect_units`` the units their claims put under suspicion."""
+``suspect_units`` the units their claims put under suspicion, ``held_area`` the time integral of the units
+of arrived orders a release policy holds back."""
 STATION_FIELDS = (
     *STATE_NAMES,  # the machine states first, in the order Machine.times keeps them
     "produced",

@@ -67,6 +67,9 @@ class Plant:
         self.released = self.finished = self.scrapped = self.on_time = self.first_pass = 0
         self.wip = 0
         self.wip_area = 0.0
+        self.held = 0
+        self.held_area = 0.0
+        """Units of arrived orders held before release (a release policy's pool) and its time integral."""
         self.t_last = 0.0
         self.lead_sum = 0.0
         self.flow_sum = 0.0
@@ -86,6 +89,7 @@ class Plant:
     def _tick(self, now: float) -> None:
         dt = now - self.t_last
         self.wip_area += self.wip * dt
+        self.held_area += self.held * dt
         # max(): the sums of many additions and subtractions may drift a rounding error below zero
         self.wip_material_area += max(self.wip_material, 0.0) * dt
         self.wip_value_min_area += max(self.wip_value_min, 0.0) * dt
@@ -117,6 +121,11 @@ class Plant:
             return
         self.wip_material -= part.route.material_cost
         self.wip_value_min -= self._value_done(part)
+
+    def hold(self, units: int) -> None:
+        """Units of arrived orders enter (+) or leave (−) the pool held before release."""
+        self._tick(self.env.now)
+        self.held += units
 
     def release(self, part: Part) -> None:
         self._enter(part)

@@ -129,6 +129,7 @@ class WorkloadRelease:
 
     def _release(self, order: Order) -> None:
         now = self.env.now
+        self.plant.hold(-order.qty)
         for _ in range(order.qty):
             self.plant.release(Part(order.route, order.arrived, now))
 
@@ -177,6 +178,7 @@ class ReleaseControl:
 
     def _admit(self, route: Route, qty: int, arrived: float) -> None:
         if self.workload is not None:
+            self.plant.hold(qty)
             self.workload.add(route, qty, arrived)
             return
         now = self.env.now
@@ -185,6 +187,7 @@ class ReleaseControl:
             if self.cap is None:
                 self.plant.release(part)
             else:
+                self.plant.hold(1)
                 self.backlog.append(part)
         if self.cap is not None:
             self.pull()
@@ -194,6 +197,7 @@ class ReleaseControl:
         plant = self.plant
         while self.backlog and plant.wip < self.cap:
             part = self.backlog.popleft()
+            plant.hold(-1)
             part.released = part.entered = self.env.now
             plant.release(part)
 
