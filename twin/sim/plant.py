@@ -69,6 +69,7 @@ class Plant:
         self.wip_area = 0.0
         self.held = 0
         self.held_area = 0.0
+        self._held_t = 0.0
         """Units of arrived orders held before release (a release policy's pool) and its time integral."""
         self.t_last = 0.0
         self.lead_sum = 0.0
@@ -89,7 +90,6 @@ class Plant:
     def _tick(self, now: float) -> None:
         dt = now - self.t_last
         self.wip_area += self.wip * dt
-        self.held_area += self.held * dt
         # max(): the sums of many additions and subtractions may drift a rounding error below zero
         self.wip_material_area += max(self.wip_material, 0.0) * dt
         self.wip_value_min_area += max(self.wip_value_min, 0.0) * dt
@@ -124,8 +124,13 @@ class Plant:
 
     def hold(self, units: int) -> None:
         """Units of arrived orders enter (+) or leave (−) the pool held before release."""
-        self._tick(self.env.now)
+        self._tick_held(self.env.now)
         self.held += units
+
+    def _tick_held(self, now: float) -> None:
+        """The pool changes only at arrivals and releases: integrated apart from WIP, which changes at every step."""
+        self.held_area += self.held * (now - self._held_t)
+        self._held_t = now
 
     def release(self, part: Part) -> None:
         self._enter(part)
@@ -180,5 +185,6 @@ class Plant:
     def flush(self) -> None:
         now = self.env.now
         self._tick(now)
+        self._tick_held(now)
         if self.base_load is not None:
             self.base_kwh, self.base_cny = self.base_load.reading(now)
