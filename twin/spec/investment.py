@@ -76,16 +76,19 @@ class HeadcountPerUnit(Spec):
 
     def for_stations(self, stations: list[dict]) -> int:
         """Whole people for the stations of a plant (its data as in a YAML file); 0 where the scope selects none."""
-        try:
-            picked = [stations[i] for i in select(stations, self.scope, "stations")]
-        except SelectionError:
-            picked = []
-        raw = (
-            self.per_machine * sum(s.get("machines", 1) for s in picked)
-            if self.per_machine is not None
-            else (self.per_station or 0.0) * len(picked)
-        )
+        machines, picked = scope_counts(stations, self.scope)
+        raw = self.per_machine * machines if self.per_machine is not None else (self.per_station or 0.0) * picked
         return int(math.copysign(math.floor(abs(raw) + 0.5), raw))
+
+
+def scope_counts(stations: list[dict], scope: str) -> tuple[int, int]:
+    """(machines, stations) among the stations ``scope`` selects (station data as in a YAML file); (0, 0)
+    where it selects none: what per-machine and per-station costs and headcounts are counted on."""
+    try:
+        picked = [stations[i] for i in select(stations, scope, "stations")]
+    except SelectionError:
+        return 0, 0
+    return sum(s.get("machines", 1) for s in picked), len(picked)
 
 
 TaxClass = Literal["machinery", "electronic", "tools", "vehicle", "building", "software", "expensed"]
@@ -122,15 +125,11 @@ class Cost(Spec):
 
     def for_plant(self, plant: Factory) -> float:
         """The cost in CNY for this plant (0 per-machine part where the scope matches nothing)."""
-        data = plant.model_dump(by_alias=True, exclude_none=True)
-        try:
-            picked = [data["stations"][i] for i in select(data["stations"], self.scope, "stations")]
-        except SelectionError:
-            picked = []
+        machines, stations = scope_counts(plant.model_dump(by_alias=True, exclude_none=True)["stations"], self.scope)
         return (
             self.fixed_cny
-            + self.per_machine_cny * sum(s.get("machines", 1) for s in picked)
-            + self.per_station_cny * len(picked)
+            + self.per_machine_cny * machines
+            + self.per_station_cny * stations
             + self.per_user_cny * plant_users(plant)
             + self.per_shift_cny * plant_shifts(plant)
         )
