@@ -108,6 +108,14 @@ PLANT_KPIS: dict[str, KpiInfo] = {
     "labour_productivity": KpiInfo(
         "units/operator-h", "Labour productivity", "劳动生产率", True, "good units per paid operator-hour"
     ),
+    "overtime_share": KpiInfo(
+        "ratio",
+        "Overtime share",
+        "加班工时占比",
+        False,
+        "overtime operator-hours / all paid operator-hours: weekend shifts the planner called because orders "
+        "were late (policies.overtime); paid at the premium on top",
+    ),
     "unit_cost_cny": KpiInfo(
         "CNY/unit",
         "Unit manufacturing cost",

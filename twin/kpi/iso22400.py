@@ -64,6 +64,21 @@ def operator_hours(
     return total / 60
 
 
+def overtime_hours(factory: Factory, overtime_min: float, kind: str | None = None) -> float:
+    """Paid operator-hours of the overtime shifts worked (``overtime_min`` of them): the headcount of the
+    shift they repeat, in the pools (of ``kind``, or all) that follow the plant's calendar."""
+    ot = factory.policies.overtime
+    if ot is None or factory.calendar is None or overtime_min <= 0:
+        return 0.0
+    k = [s.name for s in factory.calendar.shifts].index(ot.shift)
+    heads = sum(
+        pool.count_per_shift[k] if pool.count_per_shift is not None else pool.count or 0
+        for pool in factory.operators
+        if (kind is None or pool_kind(pool) == kind) and factory.pool_calendar(pool) is factory.calendar
+    )
+    return heads * overtime_min / 60
+
+
 def cost_split(
     factory: Factory,
     calendar: WorkCalendar | None,
@@ -75,20 +90,26 @@ def cost_split(
     paid_hours: float,
     escaped: float = 0.0,
     suspect_units: float = 0.0,
+    overtime_min: float = 0.0,
 ) -> dict[str, float]:
     """Money spent in the window by kind (CNY): what the unit cost is made of.
 
-    Labour is paid for every on-shift hour of every head, busy or not; overhead for every calendar
-    hour: both are fixed in the short run, so the sum is a full cost, not a variable one. Escapes
-    are charged when they ship: a claim per escaped unit plus sorting or recalling the units it puts
-    under suspicion (a provision for claims that arrive later).
+    Labour is paid for every on-shift hour of every head, busy or not, and overtime hours (part of
+    ``paid_hours``) at the overtime premium on top; overhead for every calendar hour: both are fixed in
+    the short run, so the sum is a full cost, not a variable one. Escapes are charged when they ship: a
+    claim per escaped unit plus sorting or recalling the units it puts under suspicion (a provision for
+    claims that arrive later).
     """
     costs = factory.costs
-    indirect = operator_hours(factory, calendar, t0, t1, "indirect")
+    ot = factory.policies.overtime
+    extra = ot.premium - 1.0 if ot is not None else 0.0
+    indirect_ot = overtime_hours(factory, overtime_min, "indirect")
+    direct_ot = overtime_hours(factory, overtime_min) - indirect_ot
+    indirect = operator_hours(factory, calendar, t0, t1, "indirect") + indirect_ot
     return {
         "material": material,
-        "direct_labour": (paid_hours - indirect) * costs.labour_cny_per_h,
-        "indirect_labour": indirect * costs.labour_cny_per_h,
+        "direct_labour": (paid_hours - indirect + extra * direct_ot) * costs.labour_cny_per_h,
+        "indirect_labour": (indirect + extra * indirect_ot) * costs.labour_cny_per_h,
         "energy": float(table[:, F["energy_cny"]].sum()) + base_cny,
         "maintenance": float(table[:, F["repair_min"]].sum()) / 60 * costs.maintenance_cny_per_repair_h
         + float(table[:, F["failures"]].sum()) * costs.spares_cny_per_repair
@@ -166,10 +187,12 @@ def window_kpis(
     periods = {name: s["active_period_min"] for name, s in stations.items()}
     bottleneck = max(periods, key=lambda n: -1.0 if math.isnan(periods[n]) else periods[n])
 
-    op_hours = operator_hours(factory, calendar, t0, t1)
+    ot_min = plant("overtime_min")
+    ot_hours = overtime_hours(factory, ot_min)
+    op_hours = operator_hours(factory, calendar, t0, t1) + ot_hours
     escaped, suspects = plant("escaped"), plant("suspect_units")
     spent = cost_split(
-        factory, calendar, table, plant("base_cny"), plant("material"), t0, t1, op_hours, escaped, suspects
+        factory, calendar, table, plant("base_cny"), plant("material"), t0, t1, op_hours, escaped, suspects, ot_min
     )
     conversion = sum(spent.values()) - spent["material"] - spent["escapes"]  # claims add no value to WIP
     split = {f"cost_{kind}_cny": _div(amount, finished) for kind, amount in spent.items()}
@@ -206,6 +229,7 @@ def window_kpis(
         "energy_kwh_per_unit": energy_per_unit,
         "carbon_kg_per_unit": energy_per_unit * grid.kgco2_per_kwh if grid else math.nan,
         "labour_productivity": _div(finished, op_hours),
+        "overtime_share": _div(ot_hours, op_hours) if factory.policies.overtime else math.nan,
         "unit_cost_cny": sum(split.values()),
         **split,
         "bottleneck_oee": stations[bottleneck]["oee"],

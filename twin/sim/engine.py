@@ -15,18 +15,19 @@ import numpy as np
 import simpy
 
 from twin.sim.buffer import Buffer
-from twin.sim.calendar import WorkCalendar
+from twin.sim.calendar import OvertimeCalendar, WorkCalendar
 from twin.sim.guard import RunGuard
 from twin.sim.information import InfoNetwork
 from twin.sim.machine import N_STATES, STATE_NAMES, Machine, Mode
 from twin.sim.operators import OperatorPool
+from twin.sim.overtime import LateOrders, overtime_planner
 from twin.sim.parts import Route, RouteStep
 from twin.sim.plant import BaseLoadMeter, Plant
 from twin.sim.quality import Containment, DefectSource, Inspector
 from twin.sim.queues import AtcsParams
 from twin.sim.release import ReleaseControl, saturated_source
 from twin.sim.rng import Streams, uniform_sampler
-from twin.sim.station import Arrival, LineStock, Maintenance, PriceCurve, StationRuntime
+from twin.sim.station import Arrival, LineStock, Maintenance, PriceCurve, StationRuntime, price_curve
 from twin.spec.distributions import Sampler
 from twin.spec.factory import Calendar, Factory, Station
 
@@ -51,11 +52,12 @@ PLANT_FIELDS = (
     "escaped",
     "suspect_units",
     "held_area",
+    "overtime_min",
 )
 """Plant-wide running sums (see :class:`~twin.sim.plant.Plant`); ``base_kwh`` and ``base_cny`` are the
 base load's energy and its cost, ``escaped`` the units shipped with a latent defect and
 ``suspect_units`` the units their claims put under suspicion, ``held_area`` the time integral of the units
-of arrived orders a release policy holds back."""
+of arrived orders a release policy holds back, ``overtime_min`` the paid minutes of overtime shifts worked."""
 STATION_FIELDS = (
     *STATE_NAMES,  # the machine states first, in the order Machine.times keeps them
     "produced",
@@ -128,10 +130,13 @@ class Simulation:
         self.factory = factory
         self.env = env = simpy.Environment()
         streams = Streams(seed, replication)
-        self._calendars: dict[str, WorkCalendar] = {}
+        self._calendars: dict[str, WorkCalendar | OvertimeCalendar] = {}
+        self.overtime: list[OvertimeCalendar] = []
+        """The calendars that work the overtime shift when the planner calls it (the plant's, and its
+        break-less copy for stations that run through breaks)."""
         self.calendar = self._work_calendar(factory.calendar)
         self.layout = Layout(len(factory.stations))
-        price = PriceCurve(factory.energy.tariff, self.calendar) if factory.energy.tariff else None
+        price = price_curve(factory.energy.tariff, self.calendar) if factory.energy.tariff else None
         self.plant = Plant(env, base_load=_base_load(factory, self.calendar, price), containment=_containment(factory))
         index = {s.name: k for k, s in enumerate(factory.stations)}
         info = factory.information
@@ -185,7 +190,7 @@ class Simulation:
             price = None
             if factory.energy.tariff:
                 if id(calendar) not in prices:
-                    prices[id(calendar)] = PriceCurve(factory.energy.tariff, calendar)
+                    prices[id(calendar)] = price_curve(factory.energy.tariff, calendar)
                 price = prices[id(calendar)]
             runtime = StationRuntime(
                 index=k,
@@ -264,6 +269,10 @@ class Simulation:
                     ia = p.demand.interarrival_min
                     sampler = ia.sampler(streams(f"arrivals/{p.name}")) if ia else None
                     self.release.orders(self.routes[p.name], p.demand, sampler, self._flow("orders", p.name))
+            ot = factory.policies.overtime
+            if ot is not None and self.overtime:
+                self.plant.late = self.release.late = LateOrders()
+                env.process(overtime_planner(env, self.overtime, self.plant.late, ot.notice_min, ot.when_late_units))
 
     def _flow(self, name: str, consumer: str | None = None) -> Arrival | None:
         """Delivery-time function of an information flow for one consumer, if the model has the flow."""
@@ -334,20 +343,28 @@ class Simulation:
             self.env, mat.bin_units, mat.reorder_units, self._flow("material_call", st.name), delivery, need
         )
 
-    def _work_calendar(self, spec: Calendar | None) -> WorkCalendar | None:
-        """The working-time arithmetic of a calendar spec, built once per spec."""
+    def _work_calendar(self, spec: Calendar | None) -> WorkCalendar | OvertimeCalendar | None:
+        """The working-time arithmetic of a calendar spec, built once per spec; the plant's calendar (with
+        or without its breaks) works overtime shifts when the plant has an overtime policy."""
         if spec is None:
             return None
         key = spec.model_dump_json()
         cal = self._calendars.get(key)
         if cal is None:
-            cal = self._calendars[key] = WorkCalendar(spec)
+            ot, plant = self.factory.policies.overtime, self.factory.calendar
+            if ot is not None and plant is not None and _without_breaks(spec) == _without_breaks(plant):
+                cal = OvertimeCalendar(spec, ot)
+                self.overtime.append(cal)
+            else:
+                cal = WorkCalendar(spec)
+            self._calendars[key] = cal
         return cal
 
     def _follow_shifts(self, pool: OperatorPool, counts: list[int], calendar: WorkCalendar):
-        for t, shift in calendar.shift_changes():
+        for t, _ in calendar.shift_changes():
             if t > self.env.now:
                 yield self.env.timeout(t - self.env.now)
+            shift = calendar.shift_at(t)  # read on arrival: overtime may have been called since
             if shift >= 0:
                 pool.set_capacity(counts[shift])
 
@@ -356,6 +373,7 @@ class Simulation:
         plant = self.plant
         plant.flush()
         vec = np.zeros(self.layout.size)
+        plant.overtime_min = self.overtime[0].overtime_minutes(self.env.now) if self.overtime else 0.0
         vec[: len(PLANT_FIELDS)] = [getattr(plant, name) for name in PLANT_FIELDS]
         self.layout.hist(vec)[:] = plant.lead_hist
         table = self.layout.stations(vec)
@@ -399,6 +417,10 @@ class Simulation:
             if progress is not None:
                 progress(t / end if end else 1.0)
         return out
+
+
+def _without_breaks(spec: Calendar) -> Calendar:
+    return spec.model_copy(update={"breaks": []})
 
 
 def _base_load(factory: Factory, calendar: WorkCalendar | None, price: PriceCurve | None) -> BaseLoadMeter | None:

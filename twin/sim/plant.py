@@ -10,6 +10,7 @@ import simpy
 
 if TYPE_CHECKING:
     from twin.sim.calendar import WorkCalendar
+    from twin.sim.overtime import LateOrders
     from twin.sim.parts import Part
     from twin.sim.quality import Containment
     from twin.sim.station import PriceCurve
@@ -86,6 +87,9 @@ class Plant:
         self.escaped = 0
         self.suspect_units = 0.0
         self._done: dict[int, list[float]] = {}
+        self.late: LateOrders | None = None
+        """Past-due open orders, kept only when an overtime planner reads them."""
+        self.overtime_min = 0.0
 
     def _tick(self, now: float) -> None:
         dt = now - self.t_last
@@ -161,6 +165,8 @@ class Plant:
         self.lead_hist[b if b < self.N_BINS else self.N_BINS - 1] += 1
         if now <= part.due:
             self.on_time += 1
+        if self.late is not None:
+            self.late.close(part.due, now)
         if not part.reworked:
             self.first_pass += 1
         if self.containment is not None:
@@ -179,6 +185,8 @@ class Plant:
         self._leave(part)
         self.scrapped += 1
         self.flow_sum += now - part.released
+        if self.late is not None:
+            self.late.close(part.due, now)
         if self.on_exit is not None:
             self.on_exit()
 

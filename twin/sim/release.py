@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from twin.sim.overtime import LateOrders
 from twin.sim.parts import Part, Route
 from twin.sim.plant import Plant
 from twin.sim.station import Arrival
@@ -155,6 +156,8 @@ class ReleaseControl:
         self.backlog: deque[Part] = deque()
         self.arrived: Counter[int] = Counter()
         """Orders arrived per product index (the run guard names a product whose orders explode)."""
+        self.late: LateOrders | None = None
+        """Told of every order when an overtime planner counts late units."""
         self.in_transit = 0
         """Units of orders on their way to the floor over the ``orders`` flow (paper, a print run), read only
         by :mod:`twin.sim.recorder`."""
@@ -165,6 +168,8 @@ class ReleaseControl:
         """A customer order: it reaches the shop floor after the ``orders`` flow's delay (``delivery``)."""
         now = self.env.now
         self.arrived[route.index] += 1
+        if self.late is not None:
+            self.late.order(now + route.due_allowance, qty)
         if delivery is None:
             self._admit(route, qty, now)
             return

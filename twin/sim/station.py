@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import simpy
 
 from twin.sim.buffer import Buffer
-from twin.sim.calendar import WEEK, WorkCalendar
+from twin.sim.calendar import WEEK, OvertimeCalendar, WorkCalendar
 from twin.sim.operators import OperatorPool
 from twin.sim.parts import Route
 from twin.spec.distributions import Sampler
@@ -105,6 +105,41 @@ class PriceCurve:
             weeks * week[1] + cum[1] + price * p,
             weeks * week[2] + cum[2] + price * o,
         )
+
+
+class OvertimePriceCurve:
+    """A time-of-use price over a calendar with overtime: overtime minutes move from off-shift to working
+    time, each priced at the tariff of when it was worked."""
+
+    def __init__(self, periods: list[TariffPeriod], calendar: OvertimeCalendar):
+        self.cal = calendar
+        self.curve = PriceCurve(periods, calendar.base)
+        self._priced = [0.0]
+        """Price × minutes of the called overtime slots before each one."""
+
+    def _price_minutes(self, t0: float, t1: float) -> float:
+        return sum(self.curve.integrals(t1)) - sum(self.curve.integrals(t0))
+
+    def integrals(self, t: float) -> tuple[float, float, float]:
+        w, p, o = self.curve.integrals(t)
+        starts, ends, priced = self.cal.called_starts, self.cal.called_ends, self._priced
+        while len(priced) <= len(starts):  # price the slots called since the last reading
+            i = len(priced) - 1
+            priced.append(priced[-1] + self._price_minutes(starts[i], ends[i]))
+        i = bisect_right(starts, t)
+        if i == 0:
+            return w, p, o
+        ot = priced[i - 1] + self._price_minutes(starts[i - 1], min(t, ends[i - 1]))
+        return w + ot, p, o - ot
+
+
+def price_curve(
+    periods: list[TariffPeriod], calendar: WorkCalendar | OvertimeCalendar | None
+) -> PriceCurve | OvertimePriceCurve:
+    """The price curve of ``periods`` over ``calendar``, whatever kind of calendar it is."""
+    if isinstance(calendar, OvertimeCalendar):
+        return OvertimePriceCurve(periods, calendar)
+    return PriceCurve(periods, calendar)
 
 
 @dataclass

@@ -84,6 +84,7 @@ def factory_findings(f: Factory) -> list[Finding]:
             WorkCalendar(cal)
         except ValueError as exc:
             out.append((where, str(exc), "shifts with working time left after breaks and planned stops"))
+    out += _overtime_findings(f)
     served: dict[str, str] = {}
     for i, pool in enumerate(f.operators):
         for j, name in enumerate(pool.stations):
@@ -134,6 +135,30 @@ def factory_findings(f: Factory) -> list[Finding]:
                 )
             )
     return out
+
+
+def _overtime_findings(f: Factory) -> list[Finding]:
+    """The extended shift must be a shift of the calendar, worked on its days, and run into time off."""
+    ot = f.policies.overtime
+    if ot is None:
+        return []
+    where = ("policies", "overtime")
+    if f.calendar is None:
+        return [(where, "overtime in a plant without a calendar", "a calendar with time off (or no overtime)")]
+    names = [s.name for s in f.calendar.shifts]
+    if ot.shift not in names:
+        return [((*where, "shift"), repr(ot.shift), f"a shift of the calendar ({', '.join(names)})")]
+    for j, day in enumerate(ot.days):
+        if day >= f.calendar.days_per_week:
+            return [((*where, "days", j), f"day {day}, a day off", f"a working day (0-{f.calendar.days_per_week - 1})")]
+    from twin.sim.calendar import overtime_slots  # late: the calendar arithmetic lives in the engine
+
+    spans = _shift_spans(f)
+    for a, b in overtime_slots(f.calendar, ot):
+        if any(s0 < b and a < s1 for s0, s1 in spans):
+            found = f"{ot.hours:g} h after shift {ot.shift!r} run into another shift"
+            return [((*where, "hours"), found, "overtime in time off (fewer hours, or no shift right after it)")]
+    return []
 
 
 def information_findings(f: Factory) -> list[Finding]:

@@ -473,11 +473,36 @@ def _regime_name_is_maintenance(value: object) -> object:
     return {"regime": value} if isinstance(value, str) else value
 
 
+class Overtime(Sourced):
+    """Overtime called when the plant falls behind its customers: a shift worked longer.
+
+    ``notice_min`` before the end of ``shift`` on each of ``days``, a planner counts the units of
+    customer orders already past their due date and not yet shipped; at ``when_late_units`` or more,
+    the shift works ``hours`` longer that day, paid at ``premium`` times the hourly rate. Everything that
+    follows the plant's calendar works on: machines and the crews of that shift; stations and crews on a
+    calendar of their own do not.
+    """
+
+    shift: Name = Field(description="the calendar shift worked longer")
+    hours: Float = Field(gt=0, le=12, description="hours added to the shift when overtime is called")
+    days: list[Annotated[Int, Field(ge=0, le=6)]] = Field(
+        default_factory=list, description="days (0 = Monday) it may be called; empty: every working day"
+    )
+    when_late_units: Int = Field(
+        ge=1, le=MAX_UNITS * 100, description="past-due units of open orders at the decision that call it"
+    )
+    notice_min: Float = Field(
+        default=240.0, ge=0, le=1440, description="minutes before the shift's end at which the planner decides"
+    )
+    premium: Float = Field(default=1.5, ge=1, le=5, description="pay per overtime hour over the hourly rate")
+
+
 class Policies(Spec):
     release: Release = Release()
     dispatch: DispatchRule = "fifo"
     atcs: Atcs = Atcs()
     maintenance: Annotated[Maintenance, BeforeValidator(_regime_name_is_maintenance)] = Maintenance()
+    overtime: Overtime | None = Field(default=None, description="absent: the plant never works overtime")
 
 
 class Costs(Sourced):
