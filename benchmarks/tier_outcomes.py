@@ -33,6 +33,7 @@ ROWS = (
     ("wip", "WIP units", 1, ""),
     ("wip_value_cny", "WIP value CNY", 1, ""),
     ("on_time_rate", "on-time", 100, "%"),
+    ("overtime_share", "overtime share of paid hours", 100, "%"),
     ("scrap_rate", "scrap rate", 100, "%"),
     ("scrap_value_cny_per_week", "scrap value CNY/week", 1, ""),
     ("rework_h_per_week", "rework h/week", 1, ""),

@@ -71,7 +71,10 @@ class Capacity:
 
 
 def saturating_variant(plant: Factory, demand_factor: int = DEMAND_FACTOR) -> Factory:
-    """The plant with every order ``demand_factor`` times larger, released under CONWIP."""
+    """The plant with every order ``demand_factor`` times larger, released under CONWIP, at regular hours.
+
+    Overtime is left out: a plant behind every day would work it every day, beyond the legal monthly
+    cap; it is a way to catch up, not capacity to plan on."""
     if plant.policies.release.policy == "saturated":
         return plant
     products = []
@@ -83,7 +86,7 @@ def saturating_variant(plant: Factory, demand_factor: int = DEMAND_FACTOR) -> Fa
         products.append(p.model_copy(update={"demand": d}))
     own = plant.policies.release.cap if plant.policies.release.policy == "conwip" else 0
     release = Release(policy="conwip", cap=max(own, WIP_PER_MACHINE * sum(s.machines for s in plant.stations)))
-    policies = plant.policies.model_copy(update={"release": release})
+    policies = plant.policies.model_copy(update={"release": release, "overtime": None})
     return plant.model_copy(update={"products": products, "policies": policies})
 
 
