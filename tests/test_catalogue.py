@@ -59,9 +59,10 @@ def test_per_user_and_per_shift_parts_follow_heads_and_shifts():
     assert cost.for_plant(scaled(BASE, heads=3)) == pytest.approx(1000 + 300 * heads + 10 * 2)
 
 
-def test_one_more_repair_crew_pays_a_technician_in_every_shift():
-    _, opex = costs_for(CATALOGUE.get("repair_crew"), BASE)
-    assert opex == pytest.approx(2 * CATALOGUE.get("repair_crew").opex.per_shift_cny)
+def test_one_more_repair_crew_hires_a_technician_in_every_shift_and_pays_him_as_a_crew():
+    capex, opex = costs_for(CATALOGUE.get("repair_crew"), BASE)
+    assert capex == pytest.approx(2 * CATALOGUE.get("repair_crew").cost.per_shift_cny)
+    assert opex == 0  # the pay is the crews' paid hours (costs.technician_cny_per_h), not counted twice
 
 
 def test_networking_pays_only_for_the_machines_not_yet_networked():
@@ -137,7 +138,7 @@ def test_spc_does_not_fit_a_plant_with_no_process_that_drifts():
     assert {f.investment.id: f for f in fit_report(SMT, CATALOGUE)}["qms_spc"].fits  # the SMT placers drift
 
 
-_SMT_ONLY = {"feeder_carts", "spi_closed_loop", "msd_control"}
+_SMT_ONLY = {"feeder_carts", "spi_closed_loop", "msd_control", "ai_aoi"}
 
 
 def test_investments_for_the_smt_plant_list_what_fits_and_one_line_for_each_that_does_not():

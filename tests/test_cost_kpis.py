@@ -114,6 +114,23 @@ def test_base_load_energy_is_kw_times_on_and_off_shift_hours():
     assert r.kpis["cost_energy_cny"].mean * good == pytest.approx(0.5 * kwh, rel=1e-9)
 
 
+def test_maintenance_crews_are_paid_for_every_on_shift_hour_whether_they_repair_or_not():
+    # Two technicians per shift at 60 CNY/h, no spares, no service charge: the maintenance line is their
+    # pay for the two weeks' on-shift hours, whatever the one breakdown-prone machine does.
+    stations = [{"name": "m", "failures": {"ttf_min": exp(600.0), "ttr_min": exp(30.0)}}]
+    product = {"name": "p", "routing": [{"station": "m", "time_min": 1.0}], "demand": {"interarrival_min": 3.0}}
+    f = build_factory(
+        stations,
+        [product],
+        calendar=CALENDAR,
+        policies={"maintenance": {"regime": "reactive", "crews": 2}},
+        costs={"technician_cny_per_h": 60.0},
+    )
+    r = simulate(f, days=21, reps=2, warmup=7 * 1440, seed=2)
+    good = r.kpis["throughput_per_h"].mean * 2 * 168
+    assert r.kpis["cost_maintenance_cny"].mean * good == pytest.approx(2 * 60.0 * 2 * 5 * 16, rel=1e-9)
+
+
 def test_oee_on_loaded_time_is_at_least_iso_oee_and_equal_when_there_is_always_work():
     demand_bound = simulate(_costed_line(), days=3, reps=3, warmup=600, seed=5)
     for _, row in demand_bound.table().iterrows():

@@ -16,11 +16,12 @@ runner = CliRunner()
 CATALOGUE = load_catalogue()
 BASE = load_model("precision_machining")
 SMT = load_model("electronics_smt")
-SMT_ONLY = {"feeder_carts", "spi_closed_loop", "msd_control"}
+SMT_ONLY = {"feeder_carts", "spi_closed_loop", "msd_control", "ai_aoi"}
 
 
-def with_investments(*ids: str):
-    """The plant they are made for (SMT items: the SMT line) after the investments and their prerequisites."""
+def with_investments(*ids: str, plant=None):
+    """The plant they are made for (SMT items: the SMT line, or ``plant``) after the investments and their
+    prerequisites."""
     wanted: list[str] = []
 
     def add(i: str) -> None:
@@ -31,7 +32,7 @@ def with_investments(*ids: str):
 
     for i in ids:
         add(i)
-    return apply_investments(home(*ids), order_investments(CATALOGUE, wanted, []))
+    return apply_investments(plant or home(*ids), order_investments(CATALOGUE, wanted, []))
 
 
 def home(*ids: str):
@@ -69,6 +70,10 @@ def _heads(f, pool):
     return sum(p.count_per_shift) if p.count_per_shift is not None else p.count * len(f.calendar.shifts)
 
 
+def _air(f):
+    return next(b for b in f.energy.base_loads if b.name == "compressed_air")
+
+
 # Each investment moves the mechanism it names (read off the patched model).
 MECHANISMS = {
     "mdc_all": lambda b, a: capability_profile(a).networked_share == 1 > capability_profile(b).networked_share,
@@ -82,6 +87,10 @@ MECHANISMS = {
         a.information.flows["orders"] == ["ERP", "MES", "FLOOR"]
         and a.policies.release.policy == "workload"
         and {s.dispatch for s in a.stations} == {"atcs"}
+        and _heads(a, "planning") == _heads(b, "planning") - 1
+    ),
+    "air_leak_programme": lambda b, a: (
+        _air(a).on_shift_kw < 0.9 * _air(b).on_shift_kw and _air(a).off_shift_kw < 0.5 * _air(b).off_shift_kw
     ),
     "erp_mes_realtime": lambda b, a: flow_mode(a, "orders") == "realtime" != flow_mode(b, "orders"),
     "wms": lambda b, a: flow_mode(a, "material_call") == "realtime" != flow_mode(b, "material_call"),
@@ -131,6 +140,7 @@ MECHANISMS = {
     ),
     "feeder_carts": lambda b, a: _mean_setup(a, "placement_chip") < 0.5 * _mean_setup(b, "placement_chip"),
     "spi_closed_loop": lambda b, a: a.station("spi").quality.rework < 0.75 * b.station("spi").quality.rework,
+    "ai_aoi": lambda b, a: a.station("aoi").inspection.detection > b.station("aoi").inspection.detection,
     "msd_control": lambda b, a: a.station("aoi").quality.scrap < 0.85 * b.station("aoi").quality.scrap,
 }
 
@@ -142,7 +152,7 @@ def test_every_catalogue_entry_has_a_mechanism_check():
 @pytest.mark.parametrize("inv_id", sorted(MECHANISMS))
 def test_each_investment_moves_the_mechanism_it_names(inv_id):
     prerequisites = CATALOGUE.get(inv_id).prerequisites
-    before = with_investments(*prerequisites) if prerequisites else home(inv_id)
+    before = with_investments(*prerequisites, plant=home(inv_id)) if prerequisites else home(inv_id)
     assert MECHANISMS[inv_id](before, with_investments(inv_id))
 
 

@@ -146,7 +146,8 @@ PLANT_KPIS: dict[str, KpiInfo] = {
         "  maintenance",
         "维修人工与备件",
         False,
-        "hands-on maintenance hours × rate + spares per breakdown and per intervention / good units",
+        "maintenance crews' paid hours × technician rate + any service charged per hands-on hour + spares per "
+        "breakdown and per intervention / good units",
     ),
     "cost_overhead_cny": KpiInfo(
         "CNY/unit", "  overhead", "制造费用", False, "overhead per calendar hour × hours / good units"

@@ -64,6 +64,13 @@ def operator_hours(
     return total / 60
 
 
+def technician_hours(factory: Factory, calendar: WorkCalendar | None, t0: float, t1: float) -> float:
+    """Paid hours of the maintenance crews in the window: each crew present in every shift of the plant."""
+    crews = factory.policies.maintenance.crews or 0
+    on_shift = sum(calendar.shift_minutes(t0, t1)) if calendar else t1 - t0
+    return crews * on_shift / 60
+
+
 def overtime_hours(factory: Factory, overtime_min: float, kind: str | None = None) -> float:
     """Paid operator-hours of the overtime shifts worked (``overtime_min`` of them): the headcount of the
     shift they repeat, in the pools (of ``kind``, or all) that follow the plant's calendar."""
@@ -95,7 +102,8 @@ def cost_split(
     """Money spent in the window by kind (CNY): what the unit cost is made of.
 
     Labour is paid for every on-shift hour of every head, busy or not, and overtime hours (part of
-    ``paid_hours``) at the overtime premium on top; overhead for every calendar hour: both are fixed in
+    ``paid_hours``) at the overtime premium on top; so are the maintenance crews (the maintenance line,
+    with spares and any service charged per hands-on hour); overhead for every calendar hour: both are fixed in
     the short run, so the sum is a full cost, not a variable one. Escapes are charged when they ship: a
     claim per escaped unit plus sorting or recalling the units it puts under suspicion (a provision for
     claims that arrive later).
@@ -111,7 +119,8 @@ def cost_split(
         "direct_labour": (paid_hours - indirect + extra * direct_ot) * costs.labour_cny_per_h,
         "indirect_labour": (indirect + extra * indirect_ot) * costs.labour_cny_per_h,
         "energy": float(table[:, F["energy_cny"]].sum()) + base_cny,
-        "maintenance": float(table[:, F["repair_min"]].sum()) / 60 * costs.maintenance_cny_per_repair_h
+        "maintenance": technician_hours(factory, calendar, t0, t1) * costs.technician_cny_per_h
+        + float(table[:, F["repair_min"]].sum()) / 60 * costs.maintenance_cny_per_repair_h
         + float(table[:, F["failures"]].sum()) * costs.spares_cny_per_repair
         + float(table[:, F["interventions"]].sum()) * costs.spares_cny_per_intervention,
         "overhead": (t1 - t0) / 60 * costs.overhead_cny_per_h,

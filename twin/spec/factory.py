@@ -508,8 +508,13 @@ class Policies(Spec):
 class Costs(Sourced):
     labour_cny_per_h: Float = Field(default=0.0, ge=0, description="per paid operator-hour (direct and indirect pools)")
     energy_cny_per_kwh: Float = Field(default=0.0, ge=0)
+    technician_cny_per_h: Float = Field(
+        default=0.0,
+        ge=0,
+        description="per paid hour of each maintenance crew (policies.maintenance.crews), busy or not",
+    )
     maintenance_cny_per_repair_h: Float = Field(
-        default=0.0, ge=0, description="per hands-on maintenance hour (travel, repair, interventions)"
+        default=0.0, ge=0, description="per hands-on maintenance hour on top (a service contract charged by the hour)"
     )
     spares_cny_per_repair: Float = Field(default=0.0, ge=0, description="spare parts and consumables per breakdown")
     spares_cny_per_intervention: Float = Field(
