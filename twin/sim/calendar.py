@@ -204,6 +204,9 @@ class OvertimeCalendar:
 
     def overtime_minutes(self, t: float) -> float:
         """Minutes of overtime worked in ``[0, t]``."""
+        ends = self.called_ends
+        if not ends or t >= ends[-1]:  # the common case: now, after every slot called so far
+            return self._cum[-1]
         i = bisect_right(self.called_starts, t)
         if i == 0:
             return 0.0
