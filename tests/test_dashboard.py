@@ -170,5 +170,7 @@ def test_twin_dashboard_refuses_a_bad_port():
 def test_training_replays_a_shift_per_tier():
     at = _page(_app(), "training")
     _clean(at)
-    assert len(at.dataframe[0].value.columns) == 2 + 4  # KPI, unit, four tiers
+    table = at.dataframe[0].value
+    assert len(table.columns) == 2 + 4  # KPI, unit, four tiers
+    assert "Overtime share" in set(table.iloc[:, 0])  # the machining plant calls overtime when behind
     assert len(at.tabs) == 4

@@ -28,7 +28,9 @@ def shifts(plant) -> list[tuple[str, float, float]]:
 
 def side_by_side(tiers: list, doc: dict) -> None:
     rows = []
-    for name in MAIN_KPIS + ("wip", "labour_productivity"):
+    for name in MAIN_KPIS + ("wip", "labour_productivity", "overtime_share"):
+        if all(v["kpis"].get(name, {}).get("mean") is None for v in doc["variants"]):
+            continue  # a KPI the plant does not have (no overtime policy)
         unit = PLANT_KPIS[name].unit
         scale, shown = L.DISPLAY.get(unit, (1.0, unit))
         row = {t("kpi"): i18n.kpi(name), t("unit"): i18n.unit(shown)}

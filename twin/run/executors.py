@@ -35,7 +35,8 @@ EXECUTORS: tuple[ExecutorName, ...] = ("serial", "pool", "dask")
 CONNECT_TIMEOUT_S = 10.0
 """How long to wait for a Dask scheduler (and for its first worker) before giving up with one line."""
 TASK_TARGET_S = 1.0
-"""Work per Dask task once replication times are known: at ~5 ms of scheduling per task, under 1 % overhead."""
+"""Work per Dask task once replication times are known: at the 3.4 ms of scheduling per task measured on a
+local cluster (benchmarks/scaling.py), under 1 % overhead."""
 TASKS_PER_WORKER = 4
 """Fewest tasks per worker a chunking may leave, so the last tasks do not leave workers idle for long."""
 IN_FLIGHT_PER_WORKER = 3
