@@ -229,3 +229,31 @@ def test_simulate_shows_the_cost_split_and_with_capacity_the_headroom():
     doc = CliRunner().invoke(app, ["simulate", "--days", "1", "--reps", "2", "--capacity", "--json"]).stdout
     capacity = json.loads(doc)["capacity"]
     assert capacity["max_throughput_per_h"]["mean"] > 0 and capacity["headroom_per_h"]["unit"] == "units/h"
+
+
+def test_capacity_bottleneck_is_the_station_that_saturates_not_the_furnace_with_long_batches(tmp_path):
+    # A furnace with 500-min batches at a fifth of its capacity, and a 12-min station at half of its
+    # own, on two products. At today's orders the furnace has the long active periods (one per batch);
+    # with three times the orders the 12-min station never runs out of work: capacity ends there.
+    import yaml
+
+    def product(name: str, station: str, time: dict, every: float) -> dict:
+        step = {"station": station, "time_min": time}
+        return {"name": name, "routing": [step], "demand": {"interarrival_min": exp(every)}}
+
+    model = {
+        "name": "furnace_and_cell",
+        "stations": [{"name": "furnace", "batch": {"size": 10, "wait_min": 600}}, {"name": "cell"}],
+        "products": [
+            product("hardened", "furnace", {"dist": "deterministic", "value": 500}, 240.0),
+            product("machined", "cell", exp(12.0), 24.0),
+        ],
+    }
+    path = tmp_path / "plant.yaml"
+    path.write_text(yaml.safe_dump(model), encoding="utf-8")
+    args = ["simulate", str(path), "--days", "20", "--reps", "3", "--warmup", "2880", "--capacity"]
+    doc = json.loads(CliRunner().invoke(app, [*args, "--json"]).stdout)
+    assert doc["bottleneck"] == "furnace" and doc["capacity"]["bottleneck"] == "cell"
+    shown = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "furnace *" in shown.stdout and "cell †" in shown.stdout and "capacity bottleneck" in shown.stdout

@@ -520,14 +520,20 @@ STATION_TIME = (
 )
 
 
-def _station_tables(result: SimulationResult, factory: Factory, width: int) -> tuple[Table, Table]:
-    """Station OEE and queues, and where each station's planned busy time goes; names in English and Chinese."""
+def _station_tables(
+    result: SimulationResult, factory: Factory, width: int, capacity_bottleneck: str | None = None
+) -> tuple[Table, Table]:
+    """Station OEE and queues, and where each station's planned busy time goes; names in English and Chinese.
+
+    ``*`` marks the bottleneck at today's orders, ``†`` the saturated run's (where more capacity goes first):
+    in a demand-bound plant they can differ (a furnace's long batches make long active periods at any load)."""
     names_zh = {s.name: getattr(s, "name_zh", None) for s in factory.stations}
     waits = [kp["queue_wait_min"].mean or 0.0 for kp in result.stations.values()]
     divisor, wait_unit = _time_unit(max(waits, default=0.0))
     oee_rows, time_rows = [], []
     for name, kp in result.stations.items():
-        label = f"{name}{' *' if name == result.bottleneck else ''} {names_zh.get(name) or ''}".strip()
+        marks = (" *" if name == result.bottleneck else "") + (" †" if name == capacity_bottleneck else "")
+        label = f"{name}{marks} {names_zh.get(name) or ''}".strip()
         queue = (_num(kp["queue_len"].mean, 1.0, 2), _num(kp["queue_wait_min"].mean, divisor))
         oee_rows.append((label, *(_num(kp[k].mean, 0.01) for k, _ in STATION_OEE), *queue))
         time_rows.append((label, *(_num(kp[k].mean, 0.01) for k, _ in STATION_TIME)))
@@ -537,8 +543,13 @@ def _station_tables(result: SimulationResult, factory: Factory, width: int) -> t
         oee_rows,
         width,
         numeric=range(1, 7),
-        caption="* bottleneck 瓶颈 (longest mean active period). "
-        "A 可用率 counts starved and blocked time as lost (ISO 22400).",
+        caption="* bottleneck 瓶颈 (longest mean active period at today's orders)"
+        + (
+            "; † capacity bottleneck 产能瓶颈 (the same in the saturated run: where capacity runs out first)"
+            if capacity_bottleneck
+            else ""
+        )
+        + ". A 可用率 counts starved and blocked time as lost (ISO 22400).",
     )
     time = _grid(
         "Stations 工序: share of planned busy time 计划运行时间占比 (%, means)",
@@ -592,11 +603,16 @@ def _change_table(comparison: Comparison, width: int, saturated: tuple[int, int]
     return _grid(title, headers, rows, width, numeric=range(1, 5), caption=caption)
 
 
-def _print_result(result: SimulationResult, factory: Factory, capacity: Sequence[Estimate] = ()) -> None:
+def _print_result(
+    result: SimulationResult,
+    factory: Factory,
+    capacity: Sequence[Estimate] = (),
+    capacity_bottleneck: str | None = None,
+) -> None:
     """The tables of ``twin simulate``; the KPI table takes further result columns (e.g. before/after)."""
     out = _out()
     out.print(_kpi_table([("", result)], out.width, capacity))
-    for table in _station_tables(result, factory, out.width):
+    for table in _station_tables(result, factory, out.width, capacity_bottleneck):
         out.print(table)
 
 
@@ -618,6 +634,7 @@ def _capacity_json(comparison: Comparison, demand_bound: int, saturated: int) ->
     return {
         "max_throughput_per_h": {**_enc(top), "unit": "units/h"},
         "headroom_per_h": {**_enc(comparison.delta("throughput_per_h", saturated, demand_bound)), "unit": "units/h"},
+        "bottleneck": comparison.results[saturated].bottleneck,
     }
 
 
@@ -748,11 +765,12 @@ def simulate_cmd(
     elif with_:
         out = _out()
         out.print(_change_table(comparison, out.width, (n, 2 * n - 1) if with_capacity else None))
-        for table in _station_tables(result, factory, out.width):
+        top = comparison.results[2 * n - 1].bottleneck if with_capacity else None
+        for table in _station_tables(result, factory, out.width, top):
             out.print(table)
     else:
         capacity = (result_of(comparison, n), comparison.delta("throughput_per_h", n, 0)) if with_capacity else ()
-        _print_result(result, factory, capacity)
+        _print_result(result, factory, capacity, comparison.results[n].bottleneck if with_capacity else None)
     sys.stdout.flush()
     if out_file is not None:
         try:
