@@ -93,7 +93,7 @@ def main() -> None:
         units_per_year = values["throughput_per_h"][0] * 8760
         values["capital_cny"] = ((charge - base_charge) / units_per_year, None)
         values["unit_cost_with_capital"] = (values["unit_cost_cny"][0] + values["capital_cny"][0], None)
-        bottlenecks = (result.bottleneck, runs.runs.results[1].bottleneck)
+        bottlenecks = (result.bottleneck, runs.bottleneck)
         columns.append((name.removeprefix("precision_machining_") or "basic", values, bottlenecks))
     print(f"precision_machining tiers at steady state: {args.days:g} days, warm-up {args.warmup:g} min, "
           f"{args.reps} replications, seed {args.seed} ({time.perf_counter() - started:.0f} s)")  # fmt: skip
@@ -111,7 +111,7 @@ def main() -> None:
                 cells.append(f"{(mean / base - 1) * 100:+.1f}%" if base else "—")
         print(f"{label:28}" + "".join(f"{c:>18}" for c in cells) + (f"   {COHORT[key]}" if key in COHORT else ""))
     print(f"{'bottleneck (today)':28}" + "".join(f"{b[0]:>18}" for _, _, b in columns))
-    print(f"{'bottleneck (saturated run)':28}" + "".join(f"{b[1]:>18}" for _, _, b in columns))
+    print(f"{'capacity bottleneck':28}" + "".join(f"{b[1]:>18}" for _, _, b in columns))
 
 
 if __name__ == "__main__":

@@ -213,3 +213,20 @@ def test_an_inspection_naming_a_class_no_station_makes_is_a_warning():
     warnings = check_factory(Factory.model_validate({"name": "t", "stations": stations, "products": [product]}))
     assert [w.path for w in warnings] == ["stations[1].inspection.by_class.scrach"]
     assert "'scrach'" in warnings[0].found and "burr" in warnings[0].expected
+
+
+def test_a_drifted_process_makes_its_own_latent_defects_for_the_drifted_share_of_output():
+    # A never-starved machine (1 min a unit) drifts after an exponential 300 producing minutes and is
+    # corrected 100 minutes later: a quarter of its output is made drifted. In control it leaves 0.1 %
+    # of units with a latent defect, drifted 2 %; nothing inspects them, so all escape:
+    # 0.25 x 2 % + 0.75 x 0.1 % = 0.575 % of units shipped.
+    drift = {"mtbd_min": exp(300.0), "scrap": 0.0, "detect_min": {"dist": "deterministic", "value": 100}}
+    stations = [{"name": "make", "quality": {"defects": {"d": 0.001}, "drift": {**drift, "defects": {"d": 0.02}}}}]
+    product = {"name": "p", "routing": [{"station": "make", "time_min": 1.0}]}
+    f = build_factory(stations, [product], policies={"release": {"policy": "saturated"}})
+    r = simulate(f, days=30, reps=10, warmup=600, seed=23)
+    assert_close(r.kpis["escape_ppm"], (0.25 * 0.02 + 0.75 * 0.001) * 1e6, rel_width=0.1)
+    quality = f.stations[0].quality.model_copy(update={"drift": None})
+    undrifting = f.model_copy(update={"stations": [f.stations[0].model_copy(update={"quality": quality})]})
+    steady = simulate(undrifting, days=30, reps=10, warmup=600, seed=23)
+    assert_close(steady.kpis["escape_ppm"], 0.001 * 1e6, rel_width=0.2)

@@ -26,7 +26,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from twin import __version__
-from twin.kpi.capacity import Saturated
+from twin.kpi.capacity import Saturated, capacity_bottleneck
 from twin.kpi.definitions import PLANT_KPIS
 from twin.kpi.stats import Estimate
 from twin.plan.investments import Scenario, fit_report, headcount_on, load_catalogue, order_investments
@@ -521,7 +521,7 @@ STATION_TIME = (
 
 
 def _station_tables(
-    result: SimulationResult, factory: Factory, width: int, capacity_bottleneck: str | None = None
+    result: SimulationResult, factory: Factory, width: int, capacity_top: str | None = None
 ) -> tuple[Table, Table]:
     """Station OEE and queues, and where each station's planned busy time goes; names in English and Chinese.
 
@@ -532,7 +532,7 @@ def _station_tables(
     divisor, wait_unit = _time_unit(max(waits, default=0.0))
     oee_rows, time_rows = [], []
     for name, kp in result.stations.items():
-        marks = (" *" if name == result.bottleneck else "") + (" †" if name == capacity_bottleneck else "")
+        marks = (" *" if name == result.bottleneck else "") + (" †" if name == capacity_top else "")
         label = f"{name}{marks} {names_zh.get(name) or ''}".strip()
         queue = (_num(kp["queue_len"].mean, 1.0, 2), _num(kp["queue_wait_min"].mean, divisor))
         oee_rows.append((label, *(_num(kp[k].mean, 0.01) for k, _ in STATION_OEE), *queue))
@@ -546,7 +546,7 @@ def _station_tables(
         caption="* bottleneck 瓶颈 (longest mean active period at today's orders)"
         + (
             "; † capacity bottleneck 产能瓶颈 (the same in the saturated run: where capacity runs out first)"
-            if capacity_bottleneck
+            if capacity_top
             else ""
         )
         + ". A 可用率 counts starved and blocked time as lost (ISO 22400).",
@@ -607,12 +607,12 @@ def _print_result(
     result: SimulationResult,
     factory: Factory,
     capacity: Sequence[Estimate] = (),
-    capacity_bottleneck: str | None = None,
+    capacity_top: str | None = None,
 ) -> None:
     """The tables of ``twin simulate``; the KPI table takes further result columns (e.g. before/after)."""
     out = _out()
     out.print(_kpi_table([("", result)], out.width, capacity))
-    for table in _station_tables(result, factory, out.width, capacity_bottleneck):
+    for table in _station_tables(result, factory, out.width, capacity_top):
         out.print(table)
 
 
@@ -634,7 +634,7 @@ def _capacity_json(comparison: Comparison, demand_bound: int, saturated: int) ->
     return {
         "max_throughput_per_h": {**_enc(top), "unit": "units/h"},
         "headroom_per_h": {**_enc(comparison.delta("throughput_per_h", saturated, demand_bound)), "unit": "units/h"},
-        "bottleneck": comparison.results[saturated].bottleneck,
+        "bottleneck": capacity_bottleneck(comparison.results[saturated]),
     }
 
 
@@ -765,12 +765,12 @@ def simulate_cmd(
     elif with_:
         out = _out()
         out.print(_change_table(comparison, out.width, (n, 2 * n - 1) if with_capacity else None))
-        top = comparison.results[2 * n - 1].bottleneck if with_capacity else None
+        top = capacity_bottleneck(comparison.results[2 * n - 1]) if with_capacity else None
         for table in _station_tables(result, factory, out.width, top):
             out.print(table)
     else:
         capacity = (result_of(comparison, n), comparison.delta("throughput_per_h", n, 0)) if with_capacity else ()
-        _print_result(result, factory, capacity, comparison.results[n].bottleneck if with_capacity else None)
+        _print_result(result, factory, capacity, capacity_bottleneck(comparison.results[n]) if with_capacity else None)
     sys.stdout.flush()
     if out_file is not None:
         try:

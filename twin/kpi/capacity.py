@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from twin.kpi.stats import Estimate
-from twin.run.experiment import ORDERS_PILE_UP, Comparison, Model, Warmup, base_factory, compare
+from twin.run.experiment import ORDERS_PILE_UP, Comparison, Model, SimulationResult, Warmup, base_factory, compare
 from twin.spec.factory import Factory, Release
 
 DEMAND_FACTOR = 3
@@ -46,6 +46,11 @@ class Capacity:
         return self.runs.results[1].kpis["throughput_per_h"]
 
     @property
+    def bottleneck(self) -> str:
+        """Where capacity runs out (:func:`capacity_bottleneck` of the saturated run)."""
+        return capacity_bottleneck(self.runs.results[1])
+
+    @property
     def headroom(self) -> Estimate:
         """Maximum sustainable minus demand-bound throughput, paired by replication (units per hour)."""
         return self.runs.delta("throughput_per_h", 1, 0)
@@ -68,6 +73,21 @@ class Capacity:
                 "not have been saturated; run with a larger demand_factor"
             )
         return out
+
+
+def capacity_bottleneck(saturated_run: SimulationResult) -> str:
+    """Where capacity runs out: the station of a saturated run that least often waits for work or for space
+    (the largest share of planned busy time neither starved nor blocked).
+
+    Not the active-period method the demand-bound results use: a batch furnace's cycles are long active
+    periods at any load, so that method names it even where other stations are busier.
+    """
+
+    def busy(name: str) -> float:
+        kp = saturated_run.stations[name]
+        return 1.0 - (kp["starved_share"].mean or 0.0) - (kp["blocked_share"].mean or 0.0)
+
+    return max(saturated_run.stations, key=busy)
 
 
 def saturating_variant(plant: Factory, demand_factor: int = DEMAND_FACTOR) -> Factory:

@@ -218,7 +218,7 @@ class Simulation:
             self.stations.append(runtime)
             has_quality = q.scrap > 0 or q.rework > 0 or drift is not None
             quality_draw = uniform_sampler(streams(f"quality/{st.name}")) if has_quality else None
-            defects, inspector = _defects(factory, st, streams), _inspector(factory, st, streams)
+            (defects, drift_defects), inspector = _defects(factory, st, streams), _inspector(factory, st, streams)
             group = []
             for m in range(st.machines):
                 own = runtime
@@ -237,6 +237,7 @@ class Simulation:
                         modes=self._modes(st, streams, m),
                         quality_draw=quality_draw,
                         defects=defects,
+                        drift_defects=drift_defects,
                         inspector=inspector,
                         drift_gap=drift.mtbd_min.sampler(streams(f"drift/{st.name}/{m}")) if drift else None,
                         uniform=uniform_sampler(streams(f"maintenance/{st.name}/{m}")),
@@ -441,12 +442,16 @@ def _containment(factory: Factory) -> Containment | None:
     return Containment(t.scope, lots, (t.period_days or 0.0) * 1440, t.units or 1)
 
 
-def _defects(factory: Factory, st: Station, streams: Streams) -> DefectSource | None:
-    """The latent defects ``st`` makes, on its own stream; ``None`` if it makes none."""
-    if not any(st.quality.defects.values()):
-        return None
-    probabilities = [st.quality.defects.get(c, 0.0) for c in factory.defect_classes]
-    return DefectSource(probabilities, uniform_sampler(streams(f"defects/{st.name}")))
+def _defects(factory: Factory, st: Station, streams: Streams) -> tuple[DefectSource | None, DefectSource | None]:
+    """The latent defects ``st`` makes in control and while drifted, on one stream of its own (one draw per unit
+    whichever applies); ``None`` where it makes none."""
+    drift = st.quality.drift.defects if st.quality.drift else {}
+    if not any(st.quality.defects.values()) and not any(drift.values()):
+        return None, None
+    draw = uniform_sampler(streams(f"defects/{st.name}"))
+    steady = DefectSource([st.quality.defects.get(c, 0.0) for c in factory.defect_classes], draw)
+    drifted = DefectSource([drift.get(c, 0.0) for c in factory.defect_classes], draw) if drift else None
+    return steady, drifted
 
 
 def _inspector(factory: Factory, st: Station, streams: Streams) -> Inspector | None:

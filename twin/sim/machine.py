@@ -109,6 +109,7 @@ class Machine:
         uniform: Sampler,
         defects: DefectSource | None = None,
         inspector: Inspector | None = None,
+        drift_defects: DefectSource | None = None,
     ):
         self.env = env
         self.st = station
@@ -120,7 +121,9 @@ class Machine:
         self.cal_modes = [mode for mode in modes if mode.calendar]
         self.fail_mode = CALENDAR if self.cal_modes else OPERATING if modes else NO_FAILURES
         self.quality_draw = quality_draw
-        self.defects = defects
+        self.defects = self.steady_defects = defects
+        self.drift_defects = drift_defects
+        """Latent defects while drifted, in place of ``steady_defects`` (``None``: a drift changes none)."""
         self.inspector = inspector
         self.scrap = station.scrap
         self.scrap_or_rework = station.scrap + station.rework
@@ -582,10 +585,13 @@ class Machine:
         self.drift_left = INF
         self.scrap = st.drift_scrap
         self.scrap_or_rework = st.drift_scrap + st.drift_rework
+        if self.drift_defects is not None:
+            self.defects = self.drift_defects
         now = self.env.now
         self.env.timeout(st.drift_detect(now) - now).callbacks.append(self._end_drift)
 
     def _end_drift(self, _: simpy.Event) -> None:
         self.scrap = self.st.scrap
         self.scrap_or_rework = self.st.scrap + self.st.rework
+        self.defects = self.steady_defects
         self.drift_left = self.drift_gap()

@@ -179,6 +179,11 @@ class Drift(Sourced):
     scrap: Float = Field(ge=0, lt=1, description="scrap probability while drifted")
     rework: Float = Field(default=0.0, ge=0, lt=1, description="rework probability while drifted")
     detect_min: Distribution | None = Field(default=None, description="detection + correction without a flow")
+    defects: dict[Name, Annotated[Float, Field(ge=0, lt=1)]] = Field(
+        default_factory=dict,
+        description="latent defects by class while drifted, in place of the station's own (a drifted process makes "
+        "more of the parts that leave looking good and are not)",
+    )
 
 
 Probability = Annotated[Float, Field(ge=0, le=1)]
@@ -703,7 +708,8 @@ class Factory(Sourced):
     @property
     def defect_classes(self) -> tuple[str, ...]:
         """The latent defect classes the stations make, sorted (a unit carries them as bits in this order)."""
-        return tuple(sorted({c for s in self.stations for c in s.quality.defects}))
+        made = {c for s in self.stations for c in s.quality.defects}
+        return tuple(sorted(made | {c for s in self.stations if s.quality.drift for c in s.quality.drift.defects}))
 
     def station(self, name: str) -> Station:
         return next(s for s in self.stations if s.name == name)
