@@ -135,6 +135,8 @@ def test_a_plant_behind_every_day_works_its_overtime_every_day_and_pays_the_prem
     assert k["overtime_share"] == pytest.approx(2 / 10)
     assert k["cost_direct_labour_cny"] == pytest.approx(RATE * (8 + 2 * 1.5) / 60)
     assert k["labour_productivity"] == pytest.approx(60 / 10)
+    # 2 h every day is ≈ 61 h a month for each head of the shift: above the legal 36
+    assert any("above the 36 h the law allows" in w for w in r.warnings)
     without = simulate(_plant(24.0, None), days=12, reps=2, warmup=2 * DAY, seed=1)
     assert without.kpis["throughput_per_h"].mean == pytest.approx(48 / 24)
 
@@ -146,6 +148,7 @@ def test_overtime_never_called_changes_nothing():
     a = simulate(_plant(60.0, ot), days=10, reps=2, warmup=DAY, seed=4)
     b = simulate(_plant(60.0, None), days=10, reps=2, warmup=DAY, seed=4)
     assert a.kpis["overtime_share"].mean == 0.0
+    assert not any("overtime" in w for w in a.warnings)
     for name, ci in b.kpis.items():
         if name != "overtime_share":
             assert a.kpis[name].mean == pytest.approx(ci.mean, nan_ok=True), name

@@ -412,6 +412,7 @@ def compare(
     results = []
     for models, snaps, period, note in zip(per_variant, snapshots, periods, notes, strict=True):
         warnings = [*note, *_run_warnings(snaps, checkpoints, t0, period, reps, note)]
+        warnings += _overtime_warnings(models[0], snaps, start, t0, horizon)
         kpis = [
             ReplicationKpis(*window_kpis(f, s[start], s[-1], t0, horizon)) for f, s in zip(models, snaps, strict=True)
         ]
@@ -440,6 +441,29 @@ def _check_window(horizon: float, warmup: Warmup) -> None:
             f"that leaves at least {MIN_WINDOW_MIN:g} min of the {horizon:g}-min horizon",
             "warmup",
         )
+
+
+OVERTIME_CAP_H_PER_MONTH = 36.0
+"""Extended working hours a month the PRC Labour Law (1994, art. 41) allows at most (plant-data A5 [S33])."""
+
+
+def _overtime_warnings(
+    factory: Factory, snapshots: list[np.ndarray], start: int, t0: float, horizon: float
+) -> list[str]:
+    """Overtime beyond the legal monthly cap: every head of the extended shift works each slot called."""
+    ot = factory.policies.overtime
+    if ot is None:
+        return []
+    at = PLANT_FIELDS.index("overtime_min")
+    minutes = float(np.mean([s[-1][at] - s[start][at] for s in snapshots]))
+    per_month = minutes / 60 / ((horizon - t0) / (1440 * 365.25 / 12))
+    if per_month <= OVERTIME_CAP_H_PER_MONTH:
+        return []
+    return [
+        f"overtime: the {ot.shift} shift stays {per_month:.0f} h a month longer, above the "
+        f"{OVERTIME_CAP_H_PER_MONTH:g} h the law allows (PRC Labour Law art. 41): the plant is short of capacity "
+        "at regular hours for these orders"
+    ]
 
 
 def _run_warnings(
