@@ -3,6 +3,11 @@ breaks, and headcount changes of investments: each against the working time it s
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 from conftest import build_factory, exp, saturated
 
 from twin import simulate
@@ -128,3 +133,21 @@ def test_a_cycle_running_past_the_shift_end_draws_and_pays_busy_power_to_its_end
     r = simulate(f, days=10, reps=2, warmup=2 * DAY)
     assert abs(r.kpis["energy_kwh_per_unit"].mean - 50.0) < 1e-6
     assert abs(r.kpis["unit_cost_cny"].mean - 50.0) < 1e-6
+
+
+def test_a_crew_on_one_shift_around_the_clock_does_not_hang_the_run():
+    # One 24-h shift seven days a week: the covering shift never changes after time 0. The shift-change
+    # generator once looked for the next change forever, so the run hung at time 0; run it in a child
+    # process so that a relapse fails here instead of stalling the suite.
+    code = (
+        "from conftest import saturated\n"
+        "from twin import simulate\n"
+        "f = saturated([{'name': 'm', 'operators': 1}], [{'station': 'm', 'time_min': 1.0}],\n"
+        "    calendar={'shifts': [{'name': 'all', 'start': '00:00', 'hours': 24}], 'days_per_week': 7},\n"
+        "    operators=[{'name': 'crew', 'count_per_shift': [1], 'stations': ['m']}])\n"
+        "print(simulate(f, days=3, reps=1, warmup=0).kpis['throughput_per_h'].mean)\n"
+    )
+    tests = str(Path(__file__).parent)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tests)
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout) == pytest.approx(60.0, rel=1e-3)  # a unit a minute, every minute of the day
