@@ -525,7 +525,7 @@ def _station_tables(
 ) -> tuple[Table, Table]:
     """Station OEE and queues, and where each station's planned busy time goes; names in English and Chinese.
 
-    ``*`` marks the bottleneck at today's orders, ``†`` the saturated run's (where more capacity goes first):
+    ``*`` marks the bottleneck at today's orders, ``†`` where capacity runs out (:func:`capacity_bottleneck`):
     in a demand-bound plant they can differ (a furnace's long batches make long active periods at any load)."""
     names_zh = {s.name: getattr(s, "name_zh", None) for s in factory.stations}
     waits = [kp["queue_wait_min"].mean or 0.0 for kp in result.stations.values()]
@@ -545,7 +545,7 @@ def _station_tables(
         numeric=range(1, 7),
         caption="* bottleneck 瓶颈 (longest mean active period at today's orders)"
         + (
-            "; † capacity bottleneck 产能瓶颈 (the same in the saturated run: where capacity runs out first)"
+            "; † capacity bottleneck 产能瓶颈 (least often starved or blocked in the saturated run)"
             if capacity_top
             else ""
         )

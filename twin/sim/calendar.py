@@ -22,15 +22,13 @@ WORK, PLANNED, OFF = 0, 1, 2
 class WorkCalendar:
     """Weekly working pattern built from a :class:`~twin.spec.factory.Calendar` spec."""
 
-    def __init__(self, spec: Calendar, extra: tuple[tuple[int, int], ...] = ()):
-        """``extra``: (day, shift index) of shifts worked on top of the pattern (an overtime day)."""
+    def __init__(self, spec: Calendar):
         self.n_shifts = len(spec.shifts)
         shifts: list[tuple[float, float, int]] = []
-        worked = [(day, k) for day in range(spec.days_per_week) for k in range(self.n_shifts)]
-        for day, k in [*worked, *extra]:
-            s = spec.shifts[k]
-            a = day * 1440 + clock_to_min(s.start)
-            shifts.append((a, a + s.hours * 60, k))
+        for day in range(spec.days_per_week):
+            for k, s in enumerate(spec.shifts):
+                a = day * 1440 + clock_to_min(s.start)
+                shifts.append((a, a + s.hours * 60, k))
         stops: list[tuple[float, float]] = []
         for a, b, _ in shifts:
             day0 = int(a // 1440)

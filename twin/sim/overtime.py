@@ -1,9 +1,9 @@
-"""Weekend overtime: a planner who calls an extra shift when the plant has fallen behind its customers.
+"""Overtime: a planner who has a shift stay longer when the plant has fallen behind its customers.
 
-The trigger is what a planner looks at before calling people in on a day off: units of customer orders
-already past their due date and not yet shipped. Nothing else changes: the extra shift is worked by
-everything that follows the plant's calendar, as the calendar (:class:`~twin.sim.calendar.OvertimeCalendar`)
-says, and it is paid at a premium (:mod:`twin.kpi.iso22400`).
+The trigger is what a planner looks at before asking people to stay: units of customer orders already
+past their due date and not yet shipped. Nothing else changes: the extra hours are worked by everything
+that follows the plant's calendar, as the calendar (:class:`~twin.sim.calendar.OvertimeCalendar`) says,
+and they are paid at a premium (:mod:`twin.kpi.iso22400`).
 """
 
 from __future__ import annotations
