@@ -316,6 +316,17 @@ def test_a_tariff_start_given_twice_is_refused(workdir):
     )
 
 
+def test_load_shifting_without_a_tariff_is_refused(workdir):
+    text = VALID.replace("  - name: mill\n", "  - name: mill\n    batch: {size: 4, tariff_hold_min: 60}\n")
+    [(line, path, found, expected)] = validate(workdir, text)
+    assert (path, found, expected) == (
+        "stations[1].batch.tariff_hold_min",
+        "no time-of-use tariff",
+        "energy.tariff to shift loads by",
+    )
+    assert line == 8
+
+
 CALENDAR = "calendar:\n  days_per_week: 5\n  shifts: [{name: day, start: '08:00', hours: 8}]\n"
 
 

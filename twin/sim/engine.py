@@ -28,6 +28,7 @@ from twin.sim.queues import AtcsParams
 from twin.sim.release import ReleaseControl, saturated_source
 from twin.sim.rng import Streams, uniform_sampler
 from twin.sim.station import Arrival, LineStock, Maintenance, PriceCurve, StationRuntime, price_curve
+from twin.sim.tariff import CycleTariff
 from twin.spec.distributions import Sampler
 from twin.spec.factory import Calendar, Factory, Station
 
@@ -181,6 +182,7 @@ class Simulation:
         crews = factory.policies.maintenance.crews
         self.crews = OperatorPool(env, crews) if crews else None
         prices: dict[int, PriceCurve] = {id(self.calendar): price} if price is not None else {}
+        cycle_tariff = CycleTariff(factory.energy.tariff) if factory.energy.tariff else None
 
         self.stations: list[StationRuntime] = []
         self.machines: list[list[Machine]] = []
@@ -205,6 +207,8 @@ class Simulation:
                 crew_size=st.operators,
                 batch_size=st.batch.size if st.batch else 1,
                 batch_wait=st.batch.wait_min if st.batch else 0.0,
+                tariff_hold=(st.batch.tariff_hold_min or 0.0) if st.batch else 0.0,
+                cycle_tariff=cycle_tariff if st.batch and st.batch.tariff_hold_min else None,
                 stock=self._stock(st, streams),
                 networked=st.networked,
                 power=_power_by_state(st),

@@ -343,15 +343,28 @@ class Machine:
         return passed
 
     def _fill_batch(self, first: Part) -> Generator[simpy.Event, object, list[Part]]:
-        """Collect up to a full batch of ``first``'s product, waiting at most ``batch_wait``."""
-        size = self.st.batch_size
+        """Collect up to a full batch of ``first``'s product, waiting at most ``batch_wait``; under load
+        shifting, a part-full load then waits on (still filling) for the cheapest cycle start within
+        ``tariff_hold``, unless one of its units is already past its due date."""
+        st = self.st
+        size = st.batch_size
         batch = [first]
         batch += self.buffer.take_same(self, first.route, size - 1)
-        deadline = self.env.now + self.st.batch_wait
+        yield from self._fill_until(batch, first.route, self.env.now + st.batch_wait)
+        tariff = st.cycle_tariff
+        now = self.env.now
+        if tariff is not None and len(batch) < size and min(p.due for p in batch) > now:
+            step = first.route.steps[first.step]
+            can_start = self.cal.next_work if self.through else None
+            start = tariff.cheapest_start(now, now + st.tariff_hold, step.planned_min * size, can_start)
+            yield from self._fill_until(batch, first.route, start)
+        return batch
+
+    def _fill_until(self, batch: list[Part], route: Route, deadline: float) -> Generator[simpy.Event, object, None]:
+        size = self.st.batch_size
         while len(batch) < size and self.env.now < deadline:
             yield from self._wait(STARVED, self.buffer.watch(), self.env.timeout(deadline - self.env.now))
-            batch += self.buffer.take_same(self, first.route, size - len(batch))
-        return batch
+            batch += self.buffer.take_same(self, route, size - len(batch))
 
     def _wait(
         self, state: int, *events: simpy.Event, cancel: Callable[[simpy.Event], None] | None = None

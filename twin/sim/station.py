@@ -12,6 +12,7 @@ from twin.sim.buffer import Buffer
 from twin.sim.calendar import WEEK, OvertimeCalendar, WorkCalendar
 from twin.sim.operators import OperatorPool
 from twin.sim.parts import Route
+from twin.sim.tariff import CycleTariff
 from twin.spec.distributions import Sampler
 from twin.spec.factory import TariffPeriod, clock_to_min
 
@@ -180,6 +181,9 @@ class StationRuntime:
     crew_size: int
     batch_size: int
     batch_wait: float
+    tariff_hold: float
+    """Longest extra hold of a part-full load for a cheaper cycle start (0: none)."""
+    cycle_tariff: CycleTariff | None
     stock: LineStock | None
     networked: bool
     power: tuple[float, ...] | None

@@ -240,8 +240,18 @@ def information_findings(f: Factory) -> list[Finding]:
 
 
 def tariff_findings(f: Factory) -> list[Finding]:
-    """A tariff start given twice leaves the price of that time ambiguous."""
+    """A tariff start given twice leaves the price of that time ambiguous; load shifting needs a tariff."""
     out: list[Finding] = []
+    if not f.energy.tariff:
+        for k, st in enumerate(f.stations):
+            if st.batch is not None and st.batch.tariff_hold_min is not None:
+                out.append(
+                    (
+                        ("stations", k, "batch", "tariff_hold_min"),
+                        "no time-of-use tariff",
+                        "energy.tariff to shift loads by",
+                    )
+                )
     seen: set[int] = set()
     for j, period in enumerate(f.energy.tariff):
         start = clock_to_min(period.start)

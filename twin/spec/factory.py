@@ -249,6 +249,14 @@ class Batch(Spec):
 
     size: Int = Field(ge=1, le=MAX_UNITS)
     wait_min: Float = Field(default=0.0, ge=0, description="longest wait for a full batch once the first unit is there")
+    tariff_hold_min: Float | None = Field(
+        default=None,
+        gt=0,
+        le=1440,
+        description="load shifting under energy.tariff: after its fill wait, a part-full load waits up to this"
+        " long more for the start whose full cycle costs least (a full load, or one past its due date, starts"
+        " at once)",
+    )
 
 
 class LineSideMaterial(Sourced):
