@@ -96,6 +96,10 @@ MECHANISMS = {
     "wms": lambda b, a: flow_mode(a, "material_call") == "realtime" != flow_mode(b, "material_call"),
     "qms_spc": lambda b, a: flow_mode(a, "quality_feedback") == "realtime" != flow_mode(b, "quality_feedback"),
     "ems_metering": lambda b, a: "EMS" in a.information.systems,
+    "furnace_valley_loading": lambda b, a: (
+        a.station("heat_treatment").batch.tariff_hold_min == 240
+        and b.station("heat_treatment").batch.tariff_hold_min is None
+    ),
     "agv_delivery": lambda b, a: (
         a.station("milling").material.delivery_min.mean < b.station("milling").material.delivery_min.mean
         and _heads(a, "logistics") < _heads(b, "logistics")

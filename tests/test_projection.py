@@ -197,6 +197,21 @@ def test_each_state_and_level_is_simulated_once_across_paths():
     assert study.runs.simulated == 3 * 3 + 2 * 2  # two more replications of the baseline and path a's state
 
 
+def test_levels_a_state_cannot_keep_up_with_share_one_capacity_run():
+    """75/h and 82.5/h of demand are both beyond the 60/h machine: it sells its capacity whatever the
+    demand, so both levels read one saturated run instead of one each."""
+    study = tiny_study([path("fast", (0, ["faster_spindle"]))], growth=0.0, horizon=1)
+    runs, base = study.runs, study.baseline
+    runs.ensure([(base, 1.0), (base, 2.5), (base, 2.75)], 3)
+    assert runs.simulated == 3 * 2  # today's load, and one capacity run for both levels
+    assert runs.saturated(base, 2.5) and runs.saturated(base, 2.75)
+    assert runs.kpis(base, 2.5) == runs.kpis(base, 2.75)
+    for rep in runs.kpis(base, 2.5):
+        assert rep["throughput_per_h"] == pytest.approx(CAPACITY_PER_H, rel=0.03)
+    runs.ensure([(base, 2.5), (base, 2.75)], 5)
+    assert runs.simulated == 3 * 2 + 2  # two more replications of the one capacity run
+
+
 def test_compare_is_paired_reproducible_and_the_same_in_a_process_pool():
     paths = [path("a", (0, ["faster_spindle"])), path("b", (1, ["second_cell"]))]
     serial = compare_paths(tiny_study(paths, 0.0, 3), reps=4, max_reps=4, with_tornado=False)

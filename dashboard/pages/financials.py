@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from ui import data, i18n, shell
 from ui.i18n import t
 
-from twin.plan.compare import CASH_LINES
+from twin.plan.compare import CASH_LINES, MONEY_ASSUMPTIONS
 from twin.report import figures
 from twin.report import labels as L
 from twin.spec.errors import format_path
@@ -16,15 +16,8 @@ from twin.spec.finance import Award, Finance
 from twin.spec.investment import TIERS
 
 state = st.session_state
-RATES = (
-    "discount_rate",
-    "income_tax_rate",
-    "demand_growth",
-    "price_erosion",
-    "wage_escalation",
-    "energy_price_escalation",
-    "inventory_carrying_rate",
-)
+RATES = tuple(n for n in MONEY_ASSUMPTIONS if n != "investment_cost_factor")
+"""The assumptions edited as percentages (the cost factor is a multiplier, edited on its own)."""
 SHOWN_LINES = (
     *CASH_LINES,
     "installation_loss",

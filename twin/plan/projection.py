@@ -10,7 +10,8 @@ same seed and warm-up as all the others, so every difference between states is a
 Demand levels are multiples of today's order rate on a grid (:data:`LEVEL_STEP`); the valuation
 interpolates years between grid points. A state that cannot keep up with a level (its WIP grows through
 the window) is run saturated instead (:mod:`twin.kpi.capacity`): it sells what it can make, and the
-rest of the demand is lost.
+rest of the demand is lost. What it can make does not depend on how much more is ordered, so every
+level a state cannot keep up with reads one saturated run of that state.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from twin.kpi.capacity import Saturated
+from twin.kpi.capacity import DEMAND_FACTOR, Saturated
 from twin.plan.investments import Scenario, apply_investments, order_investments
 from twin.run.executors import Executor
 from twin.run.experiment import ORDERS_PILE_UP, WIP_GROWS, Model, ReplicationKpis, Warmup, base_factory, compare
@@ -132,6 +133,16 @@ def grid_levels(levels: Sequence[float]) -> list[float]:
     return sorted(x for x in out if x > 0)
 
 
+def capacity_level(level: float) -> float:
+    """The demand level a state's capacity run uses for ``level``: today's (the saturated run offers
+    :data:`~twin.kpi.capacity.DEMAND_FACTOR` times as much), or the power of that factor that still offers
+    at least ``level``. Every level a state cannot keep up with then reads the same run: it sells its
+    capacity whatever the demand."""
+    if level < DEMAND_FACTOR:
+        return 1.0
+    return float(DEMAND_FACTOR ** math.floor(math.log(level, DEMAND_FACTOR) + 1e-9))
+
+
 @dataclass
 class Run:
     """Per-replication KPIs of one (state, level), and whether the state was run saturated there."""
@@ -163,6 +174,8 @@ class StateRuns:
         self.progress, self.executor = progress, executor
         self.runs: dict[tuple[str, float], Run] = {}
         self.saturated_keys: set[tuple[str, float]] = set()
+        self.capacity_runs: dict[tuple[str, float, bool], Run] = {}
+        """Saturated runs by (state, capacity level): shared by every level the state cannot keep up with."""
         self.simulated = 0
         """Replications simulated so far (a cache hit simulates none)."""
 
@@ -180,7 +193,7 @@ class StateRuns:
         today = [k for k in fresh if k[1] == 1.0 or (k[0], 1.0) not in self.runs and (k[0], 1.0) not in todo]
         for batch in (today, [k for k in fresh if k not in today]):
             self.saturated_keys |= {k for k in batch if self._predicted_saturated(k)}
-            results = self._run(batch, todo, 0, reps, "simulating plant states")
+            results = self._run(batch, todo, reps, "simulating plant states")
             grows = [
                 k
                 for k, run in zip(batch, results, strict=True)
@@ -190,40 +203,68 @@ class StateRuns:
                 self.saturated_keys |= set(grows)
                 for k in grows:
                     del self.runs[k]
-                self._run(grows, todo, 0, reps, "capacity runs")
+                self._run(grows, todo, reps, "capacity runs")
         more = [k for k in todo if k not in fresh and len(self.runs[k].replications) < reps]
-        by_start: dict[int, list] = {}
-        for k in more:
-            by_start.setdefault(len(self.runs[k].replications), []).append(k)
-        for start, keys in sorted(by_start.items()):
-            self._run(keys, todo, start, reps - start, "more replications")
+        self._run(more, todo, reps, "more replications")
 
-    def _run(self, keys, todo, first_rep: int, reps: int, label: str) -> list:
-        """Run replications first_rep.. of ``keys`` in one batch and append them; returns the results."""
-        if not keys:
-            return []
-        models = []
+    def _run(self, keys, todo, reps: int, label: str) -> list:
+        """Bring ``keys`` to ``reps`` replications, missing ones only, in one batch per first missing
+        replication; returns the newest result per key (``None`` where nothing had to run).
+
+        The saturated keys of one state share one capacity run (see :func:`capacity_level`): a plant that
+        cannot keep up sells its capacity whatever the demand, so each level does not need its own.
+        """
+        members: dict[tuple, list] = {}
         for k in keys:
-            m = AtLevel(todo[k].model, k[1])
-            models.append(Saturated(m) if k in self.saturated_keys else m)
-        label = f"{label} ({len(keys)} x {reps} replications)"
-        progress = (lambda f: self.progress(label, f)) if self.progress else None
-        comparison = compare(
-            models,
-            days=self.days,
-            reps=reps,
-            warmup=self.warmup,
-            seed=self.seed,
-            jobs=self.jobs,
-            progress=progress,
-            first_rep=first_rep,
-            executor=self.executor,
-        )
-        self.simulated += len(keys) * reps
-        for k, result in zip(keys, comparison.results, strict=True):
-            run = self.runs.setdefault(k, Run([], k in self.saturated_keys))
-            run.replications.extend(result.replications)
-        return comparison.results
+            members.setdefault(self._run_id(k), []).append(k)
+        by_start: dict[int, list] = {}
+        for rid, ks in members.items():
+            run = self.capacity_runs.get(rid) if rid[2] else self.runs.get(ks[0])
+            if run is not None and rid[2]:
+                for k in ks:
+                    self.runs[k] = run
+            have = len(run.replications) if run is not None else 0
+            if have < reps:
+                by_start.setdefault(have, []).append(rid)
+        results: dict[tuple, object] = {}
+        for start, rids in sorted(by_start.items()):
+            models = []
+            for state_key, level, saturated in rids:
+                m = AtLevel(todo[members[(state_key, level, saturated)][0]].model, level)
+                models.append(Saturated(m) if saturated else m)
+            text = f"{label} ({len(models)} x {reps - start} replications)"
+            progress = (lambda f, text=text: self.progress(text, f)) if self.progress else None
+            comparison = compare(
+                models,
+                days=self.days,
+                reps=reps - start,
+                warmup=self.warmup,
+                seed=self.seed,
+                jobs=self.jobs,
+                progress=progress,
+                first_rep=start,
+                executor=self.executor,
+            )
+            self.simulated += len(models) * (reps - start)
+            for rid, result in zip(rids, comparison.results, strict=True):
+                results[rid] = result
+                saturated = rid[2]
+                run = self.capacity_runs.get(rid) if saturated else self.runs.get(members[rid][0])
+                if run is None:
+                    run = Run([], saturated)
+                    if saturated:
+                        self.capacity_runs[rid] = run
+                run.replications.extend(result.replications)
+                for k in members[rid]:
+                    self.runs[k] = run
+        return [results.get(self._run_id(k)) for k in keys]
+
+    def _run_id(self, key: tuple[str, float]) -> tuple[str, float, bool]:
+        """What is simulated for a key: the state at its level, or the state's capacity run."""
+        state_key, level = key
+        if key in self.saturated_keys:
+            return state_key, capacity_level(level), True
+        return state_key, level, False
 
     def _predicted_saturated(self, key: tuple[str, float]) -> bool:
         """A level the state's busiest station cannot serve: its share of time with work today, scaled by
