@@ -232,9 +232,10 @@ def main() -> None:
         "value = Δ(revenue − cost lines) per year (paired, 95 % CI); cost = depreciation over the economic life"
         " + opex + capital charge; lines: changes whose CI excludes 0, + = more money (k CNY/yr)"
     )
+    width = 2 + max([22, *(len(r.item) + 5 for view, rows in tables.items() if view != "whole preset" for r in rows)])
     for view, rows in tables.items():
         print(f"\n{view}" + (f": {top_name} against {args.plant}" if view == "whole preset" else ""))
-        head = f"{'item':22}{'capex k':>9}{'cost k/yr':>10}{'value k/yr':>12}{'95% CI':>18}{'ratio':>7}"
+        head = f"{'item':{width}}{'capex k':>9}{'cost k/yr':>10}{'value k/yr':>12}{'95% CI':>18}{'ratio':>7}"
         print(head + "  lines that move")
         for r in sorted(rows, key=lambda r: -r.ratio):
             ci = f"[{(r.saving.lo or 0) / 1e3:,.0f}, {(r.saving.hi or 0) / 1e3:,.0f}]"
@@ -246,7 +247,7 @@ def main() -> None:
             shown = "all" if view == "whole preset" else r.item
             more = f" (+{len(r.removed)})" if r.removed and shown != "all" else ""
             label = shown + more + ("*" if r.saturated else "")
-            print(f"{label:22}{r.capex / 1e3:>9,.0f}{r.cost / 1e3:>10,.0f}{(r.saving.mean or 0) / 1e3:>12,.0f}"
+            print(f"{label:{width}}{r.capex / 1e3:>9,.0f}{r.cost / 1e3:>10,.0f}{(r.saving.mean or 0) / 1e3:>12,.0f}"
                   f"{ci:>18}{r.ratio:>7.2f}  {moved}")  # fmt: skip
         for r in rows:
             if r.removed and view != "whole preset":
@@ -259,7 +260,7 @@ def main() -> None:
                     f"{SHORT[k]} {(e.mean if k == 'revenue' else -e.mean) / 1e3:+,.0f}±{(e.half_width or 0) / 1e3:,.0f}"
                     for k, e in r.lines.items()
                 )
-                print(f"{view:14}{r.item:22}{cells}")
+                print(f"{view:14}{'all' if view == 'whole preset' else r.item:{width}}{cells}")
     if any(r.saturated for rows in tables.values() for r in rows):
         print("* a state of the pair cannot keep up with the demand: it sells what it makes (run saturated, or run")
         print("  with its own release rule and making less than ordered while its orders wait before release)")

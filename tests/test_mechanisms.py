@@ -232,8 +232,8 @@ def test_line_side_replenishment_call_delay_starves_the_station(call, cycle):
 
 
 # --- energy ----------------------------------------------------------------------------------------
-def _energy_plant(switch_off: float | None, tariff: list | None = None) -> object:
-    station = {"name": "m", "power_kw": {"busy": 12.0, "idle": 4.0, "off": 0.5}}
+def _energy_plant(switch_off: float | None, tariff: list | None = None, **extra) -> object:
+    station = {"name": "m", "power_kw": {"busy": 12.0, "idle": 4.0, "off": 0.5}, **extra}
     product = {"name": "p", "routing": [{"station": "m", "time_min": 10.0}], "demand": {"interarrival_min": 60.0}}
     layer = info(["EMS"], [realtime("FLOOR", "EMS")], {"energy_data": ["FLOOR", "EMS"]})
     energy = {"switch_off_after_min": switch_off, "tariff": tariff or []}
@@ -246,6 +246,11 @@ def test_ems_switch_off_of_idle_machines_cuts_energy_per_unit():
     # Each hour: 10 min busy, 50 min idle; with EMS 15 min idle then 35 min at standby power.
     assert always_on.kpis["energy_kwh_per_unit"].mean == pytest.approx((10 * 12 + 50 * 4) / 60, rel=0.01)
     assert managed.kpis["energy_kwh_per_unit"].mean == pytest.approx((10 * 12 + 15 * 4 + 35 * 0.5) / 60, rel=0.01)
+
+
+def test_a_station_kept_at_temperature_is_not_switched_off_by_the_ems():
+    furnace = simulate(_energy_plant(15.0, idle_switch_off=False), days=5, reps=1, warmup=0)
+    assert furnace.kpis["energy_kwh_per_unit"].mean == pytest.approx((10 * 12 + 50 * 4) / 60, rel=0.01)
 
 
 def test_time_of_use_tariff_prices_energy_by_the_hour():

@@ -213,7 +213,7 @@ class Simulation:
                 networked=st.networked,
                 power=_power_by_state(st),
                 standby_kw=st.power_kw.off,
-                switch_off_after=factory.energy.switch_off_after_min,
+                switch_off_after=factory.energy.switch_off_after_min if st.idle_switch_off else None,
                 price=price,
                 flat_price=factory.costs.energy_cny_per_kwh,
                 maintenance=self._maintenance(streams, f"{st.name}/0"),

@@ -319,6 +319,11 @@ class Station(Sourced):
         description="a cycle once started runs to its end through breaks and shift ends (carburising, quench);"
         " it starts only in working time",
     )
+    idle_switch_off: Bool = Field(
+        default=True,
+        description="the EMS may drop it to 'off' power when idle (energy.switch_off_after_min); false for a"
+        " furnace kept at temperature and atmosphere between loads",
+    )
 
 
 class Step(Sourced):
