@@ -327,6 +327,20 @@ def test_load_shifting_without_a_tariff_is_refused(workdir):
     assert line == 8
 
 
+def test_load_shifting_of_a_cycle_that_pauses_off_shift_is_refused(workdir):
+    text = VALID.replace("  - name: mill\n", "  - name: mill\n    batch: {size: 4, tariff_hold_min: 60}\n")
+    text += (
+        CALENDAR
+        + "energy:\n  tariff: [{start: '00:00', price_cny_per_kwh: 0.3}, {start: '08:00', price_cny_per_kwh: 1}]\n"
+    )
+    [(line, path, found, expected)] = validate(workdir, text)
+    assert (path, found, expected) == (
+        "stations[1].batch.tariff_hold_min",
+        "a cycle that pauses off-shift",
+        "non_interruptible: true, or no calendar",
+    )
+
+
 CALENDAR = "calendar:\n  days_per_week: 5\n  shifts: [{name: day, start: '08:00', hours: 8}]\n"
 
 

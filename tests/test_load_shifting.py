@@ -11,8 +11,9 @@ import pytest
 from conftest import build_factory
 
 from twin import simulate
+from twin.sim.calendar import WorkCalendar
 from twin.sim.tariff import CycleTariff
-from twin.spec.factory import TariffPeriod
+from twin.spec.factory import Calendar, TariffPeriod
 
 DAY = 1440.0
 # valley 04:00-12:00 at 0.3 CNY/kWh, 1.0 the rest of the day
@@ -73,6 +74,14 @@ def test_a_hold_shorter_than_the_way_to_the_valley_starts_at_the_cheapest_start_
     assert r.kpis["lead_time_min"].mean == pytest.approx((480 + 720) / 2, rel=1e-9)
 
 
+def test_a_load_is_never_held_past_the_due_date_of_its_units():
+    # Due 6 h after arrival: the 12:00 unit can wait only to 18:00, and every start until then costs 80
+    # CNY, so it goes at once; the 00:00 unit still reaches the valley at 04:00 (due 06:00).
+    r = _run(_furnace_plant(hold=DAY, due_min=360))
+    assert r.kpis["cost_energy_cny"].mean == pytest.approx((80 + 24) / 2, rel=1e-9)
+    assert r.kpis["lead_time_min"].mean == pytest.approx((480 + 720) / 2, rel=1e-9)
+
+
 def test_a_load_with_a_unit_past_its_due_date_starts_at_once():
     # 10 min at prep with a 5-min due allowance: every unit reaches the furnace late, so none is held.
     held = _run(_furnace_plant(hold=DAY, prep_min=10, due_min=5))
@@ -97,3 +106,53 @@ def test_cheapest_start_matches_a_search_over_every_minute():
         grid = min(tariff.cost(t, length) for t in range(earliest, latest + 1))
         assert tariff.cost(best, length) == pytest.approx(grid, abs=1e-9)
         assert earliest <= best <= latest
+
+
+FURNACE_WEEK = Calendar.model_validate(
+    {
+        "shifts": [
+            {"name": "night", "start": "00:00", "hours": 8},
+            {"name": "early", "start": "08:00", "hours": 8},
+            {"name": "late", "start": "16:00", "hours": 8},
+        ],
+        "days_per_week": 6,
+        "breaks": [{"start": "12:00", "minutes": 30}, {"start": "04:00", "minutes": 30}],
+    }
+)
+GUANGDONG = [
+    TariffPeriod(start=start, price_cny_per_kwh=price)
+    for start, price in (
+        ("00:00", 0.258),
+        ("08:00", 0.68),
+        ("10:00", 1.156),
+        ("12:00", 0.68),
+        ("14:00", 1.156),
+        ("19:00", 0.68),
+    )
+]
+
+
+def test_cheapest_start_in_working_time_matches_a_search_over_every_working_minute():
+    calendar, tariff, rng = WorkCalendar(FURNACE_WEEK), CycleTariff(GUANGDONG), random.Random(11)
+    for _ in range(300):
+        earliest = rng.randrange(0, 14 * 1440)
+        latest = earliest + rng.randrange(0, 1440)
+        length = rng.choice([240, 480])
+        best = tariff.cheapest_start(earliest, latest, length, calendar)
+        assert calendar.next_work(best) == best  # a cycle starts in working time
+        working = [t for t in range(earliest, latest + 1) if calendar.next_work(t) == t]
+        if not working:
+            assert best == calendar.next_work(earliest)
+            continue
+        assert earliest <= best <= latest
+        assert tariff.cost(best, length) <= min(tariff.cost(t, length) for t in working) + 1e-9
+
+
+def test_a_load_held_late_on_saturday_starts_before_the_furnace_stops_for_sunday():
+    # Saturday 20:30 with a 4-h hold: the cheapest start the furnace can make is its last instant before
+    # Sunday off (00:00), the cycle then runs in the valley, not 20:30 (nor Monday, past the hold).
+    saturday = 5 * 1440
+    best = CycleTariff(GUANGDONG).cheapest_start(
+        saturday + 20.5 * 60, saturday + 24.5 * 60, 480, WorkCalendar(FURNACE_WEEK)
+    )
+    assert best == pytest.approx(saturday + 1440, abs=1e-3) and best < saturday + 1440

@@ -59,6 +59,9 @@ def test_called_overtime_is_working_time_of_its_shift():
     assert cal.next_work(DAY + 18 * 60) == 2 * DAY + 8 * 60
     assert (cal.shift_at(DAY + 17 * 60), cal.shift_at(DAY + 19 * 60)) == (0, -1)
     assert cal.overtime_minutes(DAY + 17 * 60) == pytest.approx(60.0)
+    assert cal.work_end(DAY + 9 * 60) == DAY + 18 * 60  # the shift runs on into its overtime
+    assert cal.work_end(9 * 60) == 16 * 60  # Monday had none
+    assert cal.work_end(DAY + 20 * 60) == DAY + 20 * 60  # off-shift already
 
 
 def test_work_clock_and_its_inverse_agree_with_overtime_called():

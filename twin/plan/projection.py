@@ -10,8 +10,8 @@ same seed and warm-up as all the others, so every difference between states is a
 Demand levels are multiples of today's order rate on a grid (:data:`LEVEL_STEP`); the valuation
 interpolates years between grid points. A state that cannot keep up with a level (its WIP grows through
 the window) is run saturated instead (:mod:`twin.kpi.capacity`): it sells what it can make, and the
-rest of the demand is lost. What it can make does not depend on how much more is ordered, so every
-level a state cannot keep up with reads one saturated run of that state.
+rest of the demand is lost. What it can make does not depend on how much more is ordered, so the
+levels a state cannot keep up with share one saturated run of it (:func:`capacity_level`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from twin.kpi.capacity import DEMAND_FACTOR, Saturated
+from twin.kpi.capacity import Saturated
 from twin.plan.investments import Scenario, apply_investments, order_investments
 from twin.run.executors import Executor
 from twin.run.experiment import ORDERS_PILE_UP, WIP_GROWS, Model, ReplicationKpis, Warmup, base_factory, compare
@@ -134,13 +134,12 @@ def grid_levels(levels: Sequence[float]) -> list[float]:
 
 
 def capacity_level(level: float) -> float:
-    """The demand level a state's capacity run uses for ``level``: today's (the saturated run offers
-    :data:`~twin.kpi.capacity.DEMAND_FACTOR` times as much), or the power of that factor that still offers
-    at least ``level``. Every level a state cannot keep up with then reads the same run: it sells its
-    capacity whatever the demand."""
-    if level < DEMAND_FACTOR:
-        return 1.0
-    return float(DEMAND_FACTOR ** math.floor(math.log(level, DEMAND_FACTOR) + 1e-9))
+    """The demand level a state's capacity run uses for ``level``: the power of two at or above it. The
+    saturated run offers :data:`~twin.kpi.capacity.DEMAND_FACTOR` times that, so 3-6 times ``level``: a
+    state that cannot keep up with ``level`` never runs dry, and every level it cannot keep up with up to
+    the next power of two reads the same run (what it makes does not depend on how much more is ordered).
+    """
+    return float(2.0 ** math.ceil(round(math.log2(level), 9)))
 
 
 @dataclass

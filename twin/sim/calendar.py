@@ -115,6 +115,19 @@ class WorkCalendar:
             return (weeks + 1) * WEEK + self._ws_start[0]
         return weeks * WEEK + self._ws_start[j]
 
+    def work_end(self, t: float) -> float:
+        """First instant at or after ``t`` that is not working time (``inf`` for a calendar that never stops)."""
+        if all(kind == WORK for kind in self._kinds):
+            return math.inf
+        weeks, _, i = self._locate(t)
+        if self._kinds[i] != WORK:
+            return t
+        while self._kinds[i] == WORK:
+            i += 1
+            if i == len(self._kinds):
+                weeks, i = weeks + 1, 0
+        return weeks * WEEK + self._starts[i]
+
     def shift_at(self, t: float) -> int:
         """Index of the shift covering ``t``, or -1 off-shift."""
         return self._shift[self._locate(t)[2]]
@@ -248,6 +261,17 @@ class OvertimeCalendar:
         nxt = self.base.next_work(t)
         i = bisect_left(self.called_starts, t)
         return min(nxt, self.called_starts[i]) if i < len(self.called_starts) else nxt
+
+    def work_end(self, t: float) -> float:
+        end = t
+        while end < math.inf:
+            if self._inside(end):
+                end = self.called_ends[bisect_right(self.called_starts, end) - 1]
+            elif self.base.next_work(end) == end:
+                end = self.base.work_end(end)
+            else:
+                break
+        return end
 
     def shift_at(self, t: float) -> int:
         return self.shift if self._inside(t) else self.base.shift_at(t)

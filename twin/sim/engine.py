@@ -165,7 +165,7 @@ class Simulation:
                 st = factory.stations[k]
                 per_unit = step.planned_min or step.time_min.mean / (st.batch.size if st.batch else 1)
                 sampler = step.time_min.sampler(streams(f"process/{st.name}/{p.name}/{j}"))
-                steps.append(RouteStep(k, self.buffers[k], sampler, per_unit))
+                steps.append(RouteStep(k, self.buffers[k], sampler, per_unit, step.time_min.mean))
             self.routes[p.name] = Route(p_idx, p.name, steps, p.due_allowance_min, p.material_cost_cny)
 
         self.pools: dict[str, OperatorPool] = {}

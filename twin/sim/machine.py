@@ -353,18 +353,26 @@ class Machine:
         yield from self._fill_until(batch, first.route, self.env.now + st.batch_wait)
         tariff = st.cycle_tariff
         now = self.env.now
-        if tariff is not None and len(batch) < size and min(p.due for p in batch) > now:
-            step = first.route.steps[first.step]
-            can_start = self.cal.next_work if self.through else None
-            start = tariff.cheapest_start(now, now + st.tariff_hold, step.planned_min * size, can_start)
-            yield from self._fill_until(batch, first.route, start)
+        due = min(p.due for p in batch)
+        if tariff is not None and len(batch) < size and due > now:
+            cycle = first.route.steps[first.step].mean_min
+            latest = min(now + st.tariff_hold, due)  # never held past a unit's due date
+            start = tariff.cheapest_start(now, latest, cycle, self.cal if self.through else None)
+            yield from self._fill_until(batch, first.route, start, due_stops=True)
         return batch
 
-    def _fill_until(self, batch: list[Part], route: Route, deadline: float) -> Generator[simpy.Event, object, None]:
+    def _fill_until(
+        self, batch: list[Part], route: Route, deadline: float, due_stops: bool = False
+    ) -> Generator[simpy.Event, object, None]:
+        """Take units of ``route`` into ``batch`` until it is full or ``deadline``; with ``due_stops``,
+        also until a unit taken is due (it must not wait for a cheaper start)."""
         size = self.st.batch_size
         while len(batch) < size and self.env.now < deadline:
             yield from self._wait(STARVED, self.buffer.watch(), self.env.timeout(deadline - self.env.now))
-            batch += self.buffer.take_same(self, route, size - len(batch))
+            taken = self.buffer.take_same(self, route, size - len(batch))
+            batch += taken
+            if due_stops and taken:
+                deadline = min(deadline, *(p.due for p in taken))
 
     def _wait(
         self, state: int, *events: simpy.Event, cancel: Callable[[simpy.Event], None] | None = None

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable
 
+from twin.sim.calendar import OvertimeCalendar, WorkCalendar
 from twin.spec.factory import TariffPeriod, clock_to_min
 
 DAY = 1440.0
+LAST_INSTANT = 1e-6
+"""How long before a break in working time its last start is (minutes): the start is still working time."""
 
 
 class CycleTariff:
@@ -43,13 +45,15 @@ class CycleTariff:
         return self.integral(start + length) - self.integral(start)
 
     def cheapest_start(
-        self, earliest: float, latest: float, length: float, can_start: Callable[[float], float] | None = None
+        self, earliest: float, latest: float, length: float, calendar: WorkCalendar | OvertimeCalendar | None = None
     ) -> float:
         """The earliest of the cheapest starts in ``[earliest, latest]`` of a cycle of ``length`` minutes.
 
-        ``can_start(t)`` is when a cycle wanted at ``t`` can really start (the station's next working
-        time); a candidate that could only start after ``latest`` is not one (a load held into a
-        Sunday would wait for Monday).
+        With a ``calendar`` a cycle starts only in its working time: a wanted start off-shift moves to
+        the next working instant, one that could only start after ``latest`` is not a candidate (a load
+        held into a Sunday would wait for Monday), and the last instant before each break in working time
+        is one (the cost may fall all the way to it). ``earliest`` itself always is, as the station's
+        own next working time.
         """
         kinks = {earliest, latest}
         first, last = math.floor(earliest / DAY), math.floor((latest + length) / DAY)
@@ -59,11 +63,20 @@ class CycleTariff:
                 for c in (t, t - length):
                     if earliest < c < latest:
                         kinks.add(c)
-        best, best_cost = earliest, math.inf
-        for c in sorted(kinks):
-            start = can_start(c) if can_start is not None else c
-            if start > latest and c != earliest:
-                continue
+        if calendar is None:
+            starts = kinks
+        else:
+            starts = {calendar.next_work(earliest)}
+            starts |= {s for s in map(calendar.next_work, kinks) if s <= latest}
+            t = calendar.next_work(earliest)
+            while t <= latest:
+                end = calendar.work_end(t)
+                if end > latest:
+                    break
+                starts.add(end - LAST_INSTANT)
+                t = calendar.next_work(end)
+        best, best_cost = math.inf, math.inf
+        for start in sorted(starts):
             cost = self.cost(start, length)
             if cost < best_cost - 1e-9:  # a tie keeps the earlier start
                 best, best_cost = start, cost

@@ -240,18 +240,17 @@ def information_findings(f: Factory) -> list[Finding]:
 
 
 def tariff_findings(f: Factory) -> list[Finding]:
-    """A tariff start given twice leaves the price of that time ambiguous; load shifting needs a tariff."""
+    """A tariff start given twice leaves the price of that time ambiguous; load shifting needs a tariff
+    and a cycle that runs straight through once started (the hold prices it so)."""
     out: list[Finding] = []
-    if not f.energy.tariff:
-        for k, st in enumerate(f.stations):
-            if st.batch is not None and st.batch.tariff_hold_min is not None:
-                out.append(
-                    (
-                        ("stations", k, "batch", "tariff_hold_min"),
-                        "no time-of-use tariff",
-                        "energy.tariff to shift loads by",
-                    )
-                )
+    for k, st in enumerate(f.stations):
+        if st.batch is None or st.batch.tariff_hold_min is None:
+            continue
+        where = ("stations", k, "batch", "tariff_hold_min")
+        if not f.energy.tariff:
+            out.append((where, "no time-of-use tariff", "energy.tariff to shift loads by"))
+        elif f.station_calendar(st) is not None and not st.non_interruptible:
+            out.append((where, "a cycle that pauses off-shift", "non_interruptible: true, or no calendar"))
     seen: set[int] = set()
     for j, period in enumerate(f.energy.tariff):
         start = clock_to_min(period.start)
