@@ -146,6 +146,8 @@ class Machine:
         self.active_run = self.active_time = 0.0
         self.active_periods = 0
         self.kwh = self.cny = self.standby = self.idle_run = 0.0
+        self._priced: tuple[float, tuple[float, float, float]] = (-1.0, (0.0, 0.0, 0.0))
+        """The last time priced and its price integrals (working, planned, off-shift)."""
         self.ttf_left = self.cal_next = self.fa_left = self.fa_clock = INF
         self.op_next: Mode | None = None
         self.cal_due: Mode | None = None
@@ -189,8 +191,10 @@ class Machine:
         if st.price is None:
             self.cny += kwh * st.flat_price
             return
-        w0, p0, o0 = st.price.integrals(t0)
-        w1, p1, o1 = st.price.integrals(t1)
+        # accounts follow one another (each starts where the last ended): reuse the last end's integrals
+        w0, p0, o0 = self._priced[1] if self._priced[0] == t0 else st.price.integrals(t0)
+        w1, p1, o1 = integrals = st.price.integrals(t1)
+        self._priced = (t1, integrals)
         if through:
             self.cny += power[state] * ((w1 - w0) + (p1 - p0) + (o1 - o0)) / 60
             return
