@@ -174,7 +174,7 @@ class StateRuns:
         self.runs: dict[tuple[str, float], Run] = {}
         self.saturated_keys: set[tuple[str, float]] = set()
         self.capacity_runs: dict[tuple[str, float, bool], Run] = {}
-        """Saturated runs by (state, capacity level): shared by every level the state cannot keep up with."""
+        """Saturated runs by (state, capacity level): shared by the levels that share a capacity level."""
         self.simulated = 0
         """Replications simulated so far (a cache hit simulates none)."""
 
