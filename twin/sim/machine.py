@@ -147,6 +147,8 @@ class Machine:
         self.active_periods = 0
         self.kwh = self.cny = self.standby = self.idle_run = 0.0
         self._priced: tuple[float, tuple[float, float, float]] = (-1.0, (0.0, 0.0, 0.0))
+        self._clocked = (-1.0, 0.0, 0.0)
+        """The last time accounted and the calendar's work and planned clocks then."""
         """The last time priced and its price integrals (working, planned, off-shift)."""
         self.ttf_left = self.cal_next = self.fa_left = self.fa_clock = INF
         self.op_next: Mode | None = None
@@ -170,7 +172,13 @@ class Machine:
         if self.cal is None or through:
             work, planned, off = t1 - t0, 0.0, 0.0
         else:
-            work, planned, off = self.cal.split(t0, t1)
+            # as WorkCalendar.split, reusing the clocks the last account read at its end (this one's start)
+            cal, last = self.cal, self._clocked
+            w0, p0 = (last[1], last[2]) if last[0] == t0 else (cal.work_clock(t0), cal.planned_clock(t0))
+            w1, p1 = cal.work_clock(t1), cal.planned_clock(t1)
+            self._clocked = (t1, w1, p1)
+            work, planned = w1 - w0, p1 - p0
+            off = max(0.0, (t1 - t0) - work - planned)
             self.times[PLANNED] += planned
             self.times[OFF] += off
         self.times[state] += work

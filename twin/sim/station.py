@@ -91,6 +91,11 @@ class PriceCurve:
             c = self._cum[-1]
             self._cum.append((c[0] + price * w, c[1] + price * p, c[2] + price * o))
 
+        # the calendar's clocks at each period's start in the first week: a later week's are these plus
+        # whole weeks, so pricing a time reads the calendar's clocks once, at that time
+        cal = self.cal
+        self._clocks = [(cal.work_clock(a), cal.planned_clock(a)) if cal else (0.0, 0.0) for a in self._starts]
+
     def _split(self, t0: float, t1: float) -> tuple[float, float, float]:
         return (t1 - t0, 0.0, 0.0) if self.cal is None else self.cal.split(t0, t1)
 
@@ -99,7 +104,14 @@ class PriceCurve:
         weeks, r = divmod(t, WEEK)
         i = bisect_right(self._starts, r) - 1
         price = self._prices[i]
-        w, p, o = self._split(weeks * WEEK + self._starts[i], t)
+        cal = self.cal
+        if cal is None:
+            w, p, o = t - (weeks * WEEK + self._starts[i]), 0.0, 0.0
+        else:  # as cal.split(start of the period, t)
+            wc, pc = self._clocks[i]
+            w = cal.work_clock(t) - (weeks * cal.week_work + wc)
+            p = cal.planned_clock(t) - (weeks * cal.week_planned + pc)
+            o = max(0.0, (t - (weeks * WEEK + self._starts[i])) - w - p)
         week, cum = self._cum[-1], self._cum[i]
         return (
             weeks * week[0] + cum[0] + price * w,
@@ -130,7 +142,8 @@ class OvertimePriceCurve:
         i = bisect_right(starts, t)
         if i == 0:
             return w, p, o
-        ot = priced[i - 1] + self._price_minutes(starts[i - 1], min(t, ends[i - 1]))
+        # past the last slot begun: all of it, as priced when it was called
+        ot = priced[i] if t >= ends[i - 1] else priced[i - 1] + self._price_minutes(starts[i - 1], t)
         return w + ot, p, o - ot
 
 
