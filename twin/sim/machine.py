@@ -147,9 +147,9 @@ class Machine:
         self.active_periods = 0
         self.kwh = self.cny = self.standby = self.idle_run = 0.0
         self._priced: tuple[float, tuple[float, float, float]] = (-1.0, (0.0, 0.0, 0.0))
+        """The last time priced and its price integrals (working, planned, off-shift)."""
         self._clocked = (-1.0, 0.0, 0.0)
         """The last time accounted and the calendar's work and planned clocks then."""
-        """The last time priced and its price integrals (working, planned, off-shift)."""
         self.ttf_left = self.cal_next = self.fa_left = self.fa_clock = INF
         self.op_next: Mode | None = None
         self.cal_due: Mode | None = None
