@@ -98,6 +98,30 @@ def test_a_worker_killed_mid_run_changes_nothing(serial_doc):
     assert doc == serial_doc
 
 
+def test_a_task_the_cluster_drops_is_run_again_with_the_same_numbers(serial_doc):
+    """A task cancelled under the run (as a worker's loss can leave one) is submitted again."""
+    from distributed import Future
+
+    with DaskExecutor(None, 2) as ex:
+        dropped: list[str] = []
+
+        def drop() -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not dropped:
+                keys = [k for tasks in ex.client.processing().values() for k in tasks]
+                if keys:
+                    Future(keys[0], ex.client).cancel()
+                    dropped.append(keys[0])
+                time.sleep(0.02)
+
+        thread = threading.Thread(target=drop, daemon=True)
+        thread.start()
+        doc = _document(compare(_variants(), **RUN, executor=ex))
+        thread.join()
+    assert dropped, "no task was seen running"
+    assert doc == serial_doc
+
+
 def test_a_task_the_cluster_gives_up_on_fails_with_one_clear_line():
     import dask
 

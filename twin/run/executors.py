@@ -44,6 +44,11 @@ IN_FLIGHT_PER_WORKER = 3
 VERSIONED = ("twin code", "numpy", "simpy", "scipy")
 """What decides the random streams and the arithmetic: workers must match the client (the twin package
 by the digest of its source, so an edited checkout is told apart from a release of the same number)."""
+RESUBMITTED = ("CancelledError", "FutureCancelledError")
+"""Task failures that mean the cluster dropped the task, not that it failed: it is submitted again."""
+MAX_RESUBMITS = 3
+"""Times one task is submitted again before the run stops (a worker the scheduler gives up on stops it
+at once: KilledWorker is not resubmitted)."""
 
 
 class ExecutorError(RunError):
@@ -315,30 +320,45 @@ class DaskExecutor(Executor):
             by_balance = max(1, math.ceil((total - done) / (TASKS_PER_WORKER * workers)))
             return min(left, by_time, by_balance)
 
+        def submit(index: int, first: int, n: int) -> None:
+            b = batches[index]
+            future = client.submit(
+                timed_replications,
+                shared[id(b.model)],
+                b.seed,
+                first,
+                n,
+                checkpoints,
+                pure=False,
+                key=f"twin-replications-{first}-{n}-{uuid.uuid4().hex[:12]}",
+            )
+            started[future] = (index, first - b.first, n)
+            flights.add(future)
+
         def submit_more() -> None:
-            for index, b in enumerate(batches):
+            for index in range(len(batches)):
                 while todo[index][1] > 0 and len(started) < window:
                     first, left = todo[index]
                     n = chunk(left)
-                    future = client.submit(
-                        timed_replications,
-                        shared[id(b.model)],
-                        b.seed,
-                        first,
-                        n,
-                        checkpoints,
-                        pure=False,
-                        key=f"twin-replications-{first}-{n}-{uuid.uuid4().hex[:12]}",
-                    )
-                    started[future] = (index, first - b.first, n)
-                    flights.add(future)
+                    submit(index, first, n)
                     todo[index] = [first + n, left - n]
 
+        resubmitted: dict[tuple[int, int], int] = {}
         try:
             submit_more()
             for future in flights:
                 index, offset, n = started.pop(future)
-                matrices, compute_s = future.result()
+                try:
+                    matrices, compute_s = future.result()
+                except Exception as exc:
+                    # a worker lost mid-task can leave its task cancelled instead of rerun ("already
+                    # forgotten"): replications are pure, so run the same ones again, a few times at most
+                    tries = resubmitted.get((index, offset), 0)
+                    if type(exc).__name__ not in RESUBMITTED or tries >= MAX_RESUBMITS:
+                        raise
+                    resubmitted[(index, offset)] = tries + 1
+                    submit(index, batches[index].first + offset, n)
+                    continue
                 future.release()
                 results[index][offset : offset + n] = matrices
                 seconds_per_rep.append(compute_s / n)
