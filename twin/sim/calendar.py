@@ -68,6 +68,7 @@ class WorkCalendar:
         self._ws_cum0 = [w[1] for w in work]
         self._ws_cum1 = [w[2] for w in work]
         self._segs = segs
+        self._never_stops = all(kind == WORK for kind in self._kinds)
 
     def _locate(self, t: float) -> tuple[float, float, int]:
         weeks, r = divmod(t, WEEK)
@@ -117,7 +118,7 @@ class WorkCalendar:
 
     def work_end(self, t: float) -> float:
         """First instant at or after ``t`` that is not working time (``inf`` for a calendar that never stops)."""
-        if all(kind == WORK for kind in self._kinds):
+        if self._never_stops:
             return math.inf
         weeks, _, i = self._locate(t)
         if self._kinds[i] != WORK:

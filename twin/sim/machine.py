@@ -364,9 +364,11 @@ class Machine:
         batch += self.buffer.take_same(self, first.route, size - 1)
         yield from self._fill_until(batch, first.route, self.env.now + st.batch_wait)
         tariff = st.cycle_tariff
+        if tariff is None or len(batch) == size:
+            return batch
         now = self.env.now
         due = min(p.due for p in batch)
-        if tariff is not None and len(batch) < size and due > now:
+        if due > now:
             cycle = first.route.steps[first.step].mean_min
             latest = min(now + st.tariff_hold, due)  # never held past a unit's due date
             start = tariff.cheapest_start(now, latest, cycle, self.cal if self.through else None)

@@ -12,9 +12,9 @@ from twin.sim.buffer import Buffer
 from twin.sim.calendar import WEEK, OvertimeCalendar, WorkCalendar
 from twin.sim.operators import OperatorPool
 from twin.sim.parts import Route
-from twin.sim.tariff import CycleTariff
+from twin.sim.tariff import CycleTariff, daily_tariff
 from twin.spec.distributions import Sampler
-from twin.spec.factory import TariffPeriod, clock_to_min
+from twin.spec.factory import TariffPeriod
 
 Arrival = Callable[[float], float]
 """Time a message sent at t is delivered (an information flow)."""
@@ -78,9 +78,7 @@ class PriceCurve:
     """
 
     def __init__(self, periods: list[TariffPeriod], calendar: WorkCalendar | None):
-        day = sorted((float(clock_to_min(p.start)), p.price_cny_per_kwh) for p in periods)
-        if day[0][0] > 0:  # the last period of the day runs on past midnight
-            day.insert(0, (0.0, day[-1][1]))
+        day = daily_tariff(periods)
         self.cal = calendar
         self._starts = [d * 1440 + s for d in range(7) for s, _ in day]
         self._prices = [p for _ in range(7) for _, p in day]

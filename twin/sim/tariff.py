@@ -20,13 +20,20 @@ LAST_INSTANT = 1e-6
 """How long before a break in working time its last start is (minutes): the start is still working time."""
 
 
+def daily_tariff(periods: list[TariffPeriod]) -> list[tuple[float, float]]:
+    """(start minute, price) of each period of the day in order, from 00:00: the last period given runs on
+    past midnight until the first."""
+    day = sorted((float(clock_to_min(p.start)), p.price_cny_per_kwh) for p in periods)
+    if day[0][0] > 0:
+        day.insert(0, (0.0, day[-1][1]))
+    return day
+
+
 class CycleTariff:
     """A daily time-of-use tariff seen by a cycle that cannot pause once started."""
 
     def __init__(self, periods: list[TariffPeriod]):
-        day = sorted((float(clock_to_min(p.start)), p.price_cny_per_kwh) for p in periods)
-        if day[0][0] > 0:  # the last period of the day runs on past midnight
-            day.insert(0, (0.0, day[-1][1]))
+        day = daily_tariff(periods)
         self.starts = [s for s, _ in day]
         self.prices = [p for _, p in day]
         self.cum = [0.0]

@@ -254,8 +254,8 @@ class Batch(Spec):
         gt=0,
         le=1440,
         description="load shifting under energy.tariff: after its fill wait, a part-full load waits up to this"
-        " long more for the start whose full cycle costs least (a full load, or one past its due date, starts"
-        " at once)",
+        " long more for the start whose full cycle costs least, never past a unit's due date (a full load, or"
+        " one past its due date, starts at once)",
     )
 
 
