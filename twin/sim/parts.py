@@ -20,7 +20,7 @@ class RouteStep:
     time: Sampler
     planned_min: float
     """ISO 22400 planned run time per unit (PRU) at this step."""
-    mean_min: float
+    mean_min: float = 0.0
     """Mean processing time (per batch at batch stations): how long a cycle is expected to run."""
 
 
