@@ -1,6 +1,8 @@
 """The tier presets at steady state, step by step, next to the published cohort outcomes.
 
-Run on demand: ``python benchmarks/tier_outcomes.py [--days 42] [--reps 5] [--seed 1] [--jobs 2]``.
+Run on demand: ``python benchmarks/tier_outcomes.py [--plant NAME|all] [--days 42] [--reps 5] [--seed 1]
+[--jobs 2]``; the plant is a shipped base plant (default: the default plant), its tiers are its presets
+``<plant>_advanced``, ``<plant>_excellent`` and ``<plant>_leading``.
 Every preset runs with the same seed (common random numbers) and the same one-week warm-up, so the
 steps are paired comparisons. Each preset also runs saturated (:mod:`twin.kpi.capacity`: the same
 plant with a backlog of orders under CONWIP), which gives the capacity its upgrades buy beside the
@@ -19,10 +21,10 @@ import time
 
 from twin.kpi.capacity import capacity
 from twin.plan.investments import load_catalogue, priced
-from twin.plan.presets import load_model
+from twin.plan.presets import load_model, load_presets
+from twin.spec import shipped_models
 
-PRESETS = ("precision_machining", "precision_machining_advanced", "precision_machining_excellent",
-           "precision_machining_leading")  # fmt: skip
+TIERS = ("advanced", "excellent", "leading")
 ROWS = (
     ("oee", "OEE (ISO 22400)", 100, "%"),
     ("oee_loaded", "OEE on loaded time", 100, "%"),
@@ -62,12 +64,18 @@ COHORT = {
 }
 
 
-def capital_charge_cny_per_year(plant) -> float:
+def tier_chain(base: str) -> list[str]:
+    """The base plant and its tier presets, in tier order."""
+    presets = load_presets()
+    return [base, *(f"{base}_{tier}" for tier in TIERS if f"{base}_{tier}" in presets)]
+
+
+def capital_charge_cny_per_year(plant, base: str) -> float:
     """Depreciation over the economic life (capex / useful life) plus opex of every catalogue investment
     the plant has, each priced on the base plant as it was just before that investment."""
     catalogue = load_catalogue()
     made = [catalogue.get(i) for i in plant.investments if i in catalogue.ids]
-    costs = priced(load_model(PRESETS[0]), made)
+    costs = priced(load_model(base), made)
     return sum(capex / inv.economic_life_years + opex for inv, (capex, opex) in zip(made, costs, strict=True))
 
 
@@ -78,37 +86,46 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--warmup", type=float, default=10080.0)
+    ap.add_argument("--plant", default="precision_machining", choices=[*sorted(shipped_models()), "all"])
     args = ap.parse_args()
+    for base in sorted(shipped_models()) if args.plant == "all" else [args.plant]:
+        outcomes(base, args)
+
+
+def outcomes(base: str, args: argparse.Namespace) -> None:
+    """Print one plant's tier table."""
     started = time.perf_counter()
     columns = []
     base_charge = None
-    for name in PRESETS:
+    for name in tier_chain(base):
         plant = load_model(name)
         runs = capacity(plant, days=args.days, reps=args.reps, warmup=args.warmup, seed=args.seed, jobs=args.jobs)
         result = runs.runs.results[0]
         values = {k: (e.mean, e.half_width) for k, e in result.kpis.items()}
         values["max_throughput_per_h"] = (runs.max_throughput.mean, runs.max_throughput.half_width)
-        charge = capital_charge_cny_per_year(plant)
+        charge = capital_charge_cny_per_year(plant, base)
         base_charge = charge if base_charge is None else base_charge
         units_per_year = values["throughput_per_h"][0] * 8760
         values["capital_cny"] = ((charge - base_charge) / units_per_year, None)
         values["unit_cost_with_capital"] = (values["unit_cost_cny"][0] + values["capital_cny"][0], None)
         bottlenecks = (result.bottleneck, runs.bottleneck)
-        columns.append((name.removeprefix("precision_machining_") or "basic", values, bottlenecks))
-    print(f"precision_machining tiers at steady state: {args.days:g} days, warm-up {args.warmup:g} min, "
+        columns.append((name.removeprefix(base).removeprefix("_") or "basic", values, bottlenecks))
+    print(f"{base} tiers at steady state: {args.days:g} days, warm-up {args.warmup:g} min, "
           f"{args.reps} replications, seed {args.seed} ({time.perf_counter() - started:.0f} s)")  # fmt: skip
     head = f"{'KPI':28}" + "".join(f"{tier:>18}" for tier, _, _ in columns)
     print(head)
     for key, label, scale, unit in ROWS:
-        base = columns[0][1][key][0]
+        first = columns[0][1][key][0]
         cells = []
         for i, (_, values, _) in enumerate(columns):
             mean, half = values[key]
-            if i == 0 or key.startswith(("cost_", "capital")):  # cost parts in CNY, so they add up per tier
+            if mean is None:  # a KPI this plant does not have (no overtime policy, no inspection)
+                cells.append("—")
+            elif i == 0 or key.startswith(("cost_", "capital")):  # cost parts in CNY, so they add up per tier
                 hw = f"±{half * scale:.2g}" if half is not None and i == 0 else ""
                 cells.append(f"{mean * scale:,.2f}{unit}{hw}")
             else:
-                cells.append(f"{(mean / base - 1) * 100:+.1f}%" if base else "—")
+                cells.append(f"{(mean / first - 1) * 100:+.1f}%" if first else "—")
         print(f"{label:28}" + "".join(f"{c:>18}" for c in cells) + (f"   {COHORT[key]}" if key in COHORT else ""))
     print(f"{'bottleneck (today)':28}" + "".join(f"{b[0]:>18}" for _, _, b in columns))
     print(f"{'capacity bottleneck':28}" + "".join(f"{b[1]:>18}" for _, _, b in columns))

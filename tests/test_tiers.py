@@ -31,7 +31,11 @@ SMT_PRESETS = {
 # With one AI scenario per mechanism the catalogue's AI items do not reach the AI share the plan sets
 # for leading (>= 60 %): the leading presets meet excellent until more AI mechanisms exist (issue 9).
 # The SMT line has even fewer: AI process control needs machine tools, so 5 AI scenarios of 16.
-SHORT_OF_AI = {"precision_machining_leading": "excellent", "electronics_smt_leading": "excellent"}
+SHORT_OF_AI = {
+    "precision_machining_leading": "excellent",
+    "electronics_smt_leading": "excellent",
+    "precision_machining_large_leading": "excellent",
+}
 LARGE = {
     "precision_machining_large": "basic",
     "precision_machining_large_advanced": "advanced",
