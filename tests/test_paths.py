@@ -41,8 +41,12 @@ def test_shipped_paths_differ_in_strategy_and_climb_the_tiers(plant):
     assert all(tier == "excellent" for tier in final_tiers.values()), final_tiers
     final = assess(stage_plants(_named(paths, "to_leading"), plant, catalogue)[-1], rubric)
     assert [c.id for c in final.criteria if not final.passed[c.id] and c.tier == "leading"] == ["l_ai_share"]
-    first_stages = {tuple(p.stages[0].investments) for p in paths}
-    assert len(first_stages) == len(paths)  # the strategies start differently
+    # to_leading continues integration_first with the leading stage, so the two share their plant states
+    # and their difference is the leading step alone; the other strategies start differently
+    leading, integration = _named(paths, "to_leading"), _named(paths, "integration_first")
+    assert leading.stages[:-1] == integration.stages and leading.stages[-1].year > integration.stages[-1].year
+    first_stages = {tuple(p.stages[0].investments) for p in paths if p is not leading}
+    assert len(first_stages) == len(paths) - 1
 
 
 def _named(paths, name):
