@@ -138,7 +138,7 @@ def test_spc_does_not_fit_a_plant_with_no_process_that_drifts():
     assert {f.investment.id: f for f in fit_report(SMT, CATALOGUE)}["qms_spc"].fits  # the SMT placers drift
 
 
-_SMT_ONLY = {"feeder_carts", "spi_closed_loop", "msd_control", "ai_aoi"}
+_SMT_ONLY = {"feeder_carts", "spi_closed_loop", "msd_control", "ai_aoi", "test_handling"}
 
 
 def test_investments_for_the_smt_plant_list_what_fits_and_one_line_for_each_that_does_not():

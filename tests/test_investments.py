@@ -16,7 +16,7 @@ runner = CliRunner()
 CATALOGUE = load_catalogue()
 BASE = load_model("precision_machining")
 SMT = load_model("electronics_smt")
-SMT_ONLY = {"feeder_carts", "spi_closed_loop", "msd_control", "ai_aoi"}
+SMT_ONLY = {"feeder_carts", "spi_closed_loop", "msd_control", "ai_aoi", "test_handling"}
 
 
 def with_investments(*ids: str, plant=None):
@@ -146,6 +146,11 @@ MECHANISMS = {
     "spi_closed_loop": lambda b, a: a.station("spi").quality.rework < 0.75 * b.station("spi").quality.rework,
     "ai_aoi": lambda b, a: a.station("aoi").inspection.detection > b.station("aoi").inspection.detection,
     "msd_control": lambda b, a: a.station("aoi").quality.scrap < 0.85 * b.station("aoi").quality.scrap,
+    "test_handling": lambda b, a: (
+        a.station("test").operators == 0
+        and a.station("test").runs_through_breaks
+        and _heads(a, "testers") < _heads(b, "testers")
+    ),
 }
 
 
