@@ -149,7 +149,7 @@ MECHANISMS = {
     "test_handling": lambda b, a: (
         a.station("test").operators == 0
         and a.station("test").runs_through_breaks
-        and _heads(a, "testers") < _heads(b, "testers")
+        and _heads(a, "testers") == _heads(b, "testers") - len(b.calendar.shifts)  # one of two testers a shift
     ),
 }
 
@@ -163,6 +163,16 @@ def test_each_investment_moves_the_mechanism_it_names(inv_id):
     prerequisites = CATALOGUE.get(inv_id).prerequisites
     before = with_investments(*prerequisites, plant=home(inv_id)) if prerequisites else home(inv_id)
     assert MECHANISMS[inv_id](before, with_investments(inv_id))
+
+
+def test_half_a_person_freed_is_not_a_person_saved():
+    """Headcount per machine rounds halves upwards: two tester cells free one tester a shift, one cell none."""
+    one_tester = SMT.model_copy(
+        update={"stations": [s.model_copy(update={"machines": 1}) if s.name == "test" else s for s in SMT.stations]}
+    )
+    after = apply_investments(one_tester, [CATALOGUE.get("test_handling")])
+    assert _heads(after, "testers") == _heads(one_tester, "testers")
+    assert _heads(with_investments("test_handling"), "testers") == _heads(SMT, "testers") - len(SMT.calendar.shifts)
 
 
 def test_uncertain_effects_are_drawn_per_replication_and_reproducibly():

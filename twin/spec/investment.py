@@ -60,9 +60,10 @@ class PatchOp(Spec):
 
 class HeadcountPerUnit(Spec):
     """A headcount change that follows the plant: people per machine or per station among the stations
-    ``scope`` selects (counted before the investment), the same in every shift, rounded to whole people
-    (half away from zero). Robot cells free people per cell; a second bench in each packing area needs one
-    packer per area."""
+    ``scope`` selects (counted before the investment), the same in every shift, rounded to whole people,
+    halves upwards: half a person more is hired, half a person less is not a person saved (one robot cell
+    that frees 0.5 of its tester's time keeps the tester). Robot cells free people per cell; a second bench
+    in each packing area needs one packer per area."""
 
     per_machine: Float | None = None
     per_station: Float | None = None
@@ -78,7 +79,7 @@ class HeadcountPerUnit(Spec):
         """Whole people for the stations of a plant (its data as in a YAML file); 0 where the scope selects none."""
         machines, picked = scope_counts(stations, self.scope)
         raw = self.per_machine * machines if self.per_machine is not None else (self.per_station or 0.0) * picked
-        return int(math.copysign(math.floor(abs(raw) + 0.5), raw))
+        return math.floor(raw + 0.5)
 
 
 def scope_counts(stations: list[dict], scope: str) -> tuple[int, int]:
