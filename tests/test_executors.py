@@ -172,6 +172,32 @@ def test_workers_with_other_versions_are_refused(monkeypatch):
         DaskExecutor(None, 1)
 
 
+def test_a_local_cluster_that_misses_its_start_is_tried_again(monkeypatch):
+    """distributed's IO loop can miss its 10 s start on a loaded machine: one more try, then one line."""
+    import distributed
+
+    real, tries = distributed.LocalCluster, []
+
+    def flaky(*args, **kwargs):
+        tries.append(1)
+        if len(tries) == 1:
+            raise AssertionError
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(distributed, "LocalCluster", flaky)
+    with DaskExecutor(None, 1) as ex:
+        assert ex.workers == 1 and len(tries) == 2
+
+    def never(*args, **kwargs):
+        raise AssertionError
+
+    monkeypatch.setattr(distributed, "LocalCluster", never)
+    result = runner.invoke(app, ["simulate", "--days", "3", "--executor", "dask"])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "could not start a local Dask cluster" in lines[0] and "AssertionError" in lines[0]
+
+
 def test_twin_simulate_on_dask_prints_what_the_pool_prints():
     args = ["simulate", "--days", "3", "--reps", "3", "--warmup", "1440", "--json"]
     pooled = runner.invoke(app, [*args, "--jobs", "2"])

@@ -228,13 +228,7 @@ class DaskExecutor(Executor):
         super().__init__()
         self.address, self.cluster = address, None
         if address is None:
-            self.cluster = LocalCluster(
-                n_workers=jobs,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",  # a free port: never collides with another cluster
-                silence_logs=logging.CRITICAL,  # a worker losing its heartbeat at shutdown is not news
-            )
+            self.cluster = _start_local_cluster(LocalCluster, jobs)
             self.client = Client(self.cluster)
         else:
             try:
@@ -389,6 +383,33 @@ class DaskExecutor(Executor):
         if cluster is not None:
             cluster.close()
             self.cluster = None
+
+
+LOCAL_CLUSTER_TRIES = 2
+
+
+def _start_local_cluster(local_cluster: Any, jobs: int) -> Any:
+    """A ``LocalCluster`` of ``jobs`` single-threaded worker processes, tried twice before giving up.
+
+    On a loaded machine distributed's IO loop can miss its fixed 10 s start-up window and fail with a
+    bare ``AssertionError``; a second try usually starts, and a third would only delay the message.
+    """
+    failure = ""
+    for _ in range(LOCAL_CLUSTER_TRIES):
+        try:
+            return local_cluster(
+                n_workers=jobs,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",  # a free port: never collides with another cluster
+                silence_logs=logging.CRITICAL,  # a worker losing its heartbeat at shutdown is not news
+            )
+        except Exception as exc:  # distributed raises what its start-up hits, often a bare assertion
+            failure = type(exc).__name__ + (f": {_first_line(exc)}" if str(exc).strip() else "")
+    raise ExecutorError(
+        f"could not start a local Dask cluster of {jobs} worker(s) in {LOCAL_CLUSTER_TRIES} tries ({failure}); "
+        "is the machine overloaded? run with --executor pool, or point --scheduler at a running cluster"
+    )
 
 
 def _ready_worker() -> dict[str, str | None]:
