@@ -58,6 +58,14 @@ def test_serial_pool_and_dask_give_identical_results(cluster, serial_doc):
     assert cluster.stats[-1].replications == 2 * RUN["reps"]
 
 
+def test_the_local_clusters_workers_do_not_profile(cluster):
+    """The workers' 10 ms stack sampler only feeds a dashboard; it slows every replication a little."""
+    import dask
+
+    flags = cluster.client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+    assert len(flags) == 2 and not any(flags.values())
+
+
 def test_later_replications_on_dask_are_those_a_longer_serial_run_made(cluster):
     """Replications added later (ranking and selection) do not depend on where or in which chunk they ran."""
     plant = _variants()[1]
