@@ -257,3 +257,17 @@ def test_capacity_bottleneck_is_the_station_that_saturates_not_the_furnace_with_
     shown = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
     assert shown.exit_code == 0, shown.output
     assert "furnace *" in shown.stdout and "cell †" in shown.stdout and "capacity bottleneck" in shown.stdout
+
+
+def test_capacity_of_two_independent_lines_is_twice_one_lines_markov_chain():
+    """Lines that share no station are saturated each against its own CONWIP loop. One plant-wide loop let
+    lots of 60 units (3 x 20) drift the work in process into one line and starve the other: 73 units/h of
+    the 84 the two Markov chains give."""
+    mu1, mu2 = 1.0, 1.1
+    stations, products = [], []
+    for line in ("a", "b"):
+        stations += [{"name": f"{line}1"}, {"name": f"{line}2", "buffer": 0}]
+        routing = [{"station": f"{line}1", "time_min": exp(1 / mu1)}, {"station": f"{line}2", "time_min": exp(1 / mu2)}]
+        products.append({"name": line, "routing": routing, "demand": {"interarrival_min": exp(40.0), "lot_size": 20}})
+    c = capacity(build_factory(stations, products), days=5, reps=10, warmup=500, seed=14)
+    assert_close(c.max_throughput, 2 * two_machine_throughput(mu1, mu2, 0) * 60, rel_width=0.02)

@@ -4,7 +4,9 @@ A demand-bound plant produces what is ordered, so its throughput says nothing ab
 investment frees. The capacity run keeps everything the plant is (stations, calendar, dispatching,
 maintenance, information flows) and changes only the orders: each order brings ``demand_factor``
 times its lot, so a backlog builds up in the demand's own product mix, and the backlog is released
-under CONWIP, so work in process stays bounded and the run reaches a steady state. Its throughput is
+under CONWIP, so work in process stays bounded and the run reaches a steady state. Lines that share no
+station get a loop each (``Release.loops = "line"``): under one plant-wide loop the work in process
+drifts into whichever line fell behind and the others starve. Its throughput is
 the maximum sustainable throughput of the plant in that state. The cap is ``WIP_PER_MACHINE`` units
 per machine, enough that every machine has a queue, or the plant's own CONWIP cap if larger: a cap an
 APS sets for today's orders would be raised with the orders, and capacity is what the machines,
@@ -105,7 +107,8 @@ def saturating_variant(plant: Factory, demand_factor: int = DEMAND_FACTOR) -> Fa
             d = d.model_copy(update={"lot_size": d.lot_size * demand_factor, "plan": plan})
         products.append(p.model_copy(update={"demand": d}))
     own = plant.policies.release.cap if plant.policies.release.policy == "conwip" else 0
-    release = Release(policy="conwip", cap=max(own, WIP_PER_MACHINE * sum(s.machines for s in plant.stations)))
+    cap = max(own, WIP_PER_MACHINE * sum(s.machines for s in plant.stations))
+    release = Release(policy="conwip", cap=cap, loops="line")
     policies = plant.policies.model_copy(update={"release": release, "overtime": None})
     return plant.model_copy(update={"products": products, "policies": policies})
 

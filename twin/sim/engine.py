@@ -268,7 +268,8 @@ class Simulation:
                     batch = factory.stations[step.station].batch
                     if batch is not None:
                         batch_work[step.station] = max(batch_work[step.station], batch.size * step.planned_min)
-            self.release = ReleaseControl(env, self.plant, release, machines, self.buffers, batch_work)
+            stations = [[step.station for step in r.steps] for r in sorted(self.routes.values(), key=lambda r: r.index)]
+            self.release = ReleaseControl(env, self.plant, release, machines, self.buffers, batch_work, stations)
             for p in factory.products:
                 if p.demand is not None:
                     ia = p.demand.interarrival_min

@@ -57,7 +57,7 @@ class Plant:
     def __init__(
         self,
         env: simpy.Environment,
-        on_exit: Callable[[], None] | None = None,
+        on_exit: Callable[[Part], None] | None = None,
         base_load: BaseLoadMeter | None = None,
         containment: Containment | None = None,
     ):
@@ -175,7 +175,7 @@ class Plant:
                 self.escaped += 1
                 self.suspect_units += self.containment.suspects(part)
         if self.on_exit is not None:
-            self.on_exit()
+            self.on_exit(part)
 
     def scrap(self, part: Part) -> None:
         now = self.env.now
@@ -188,7 +188,7 @@ class Plant:
         if self.late is not None:
             self.late.close(part.due, now)
         if self.on_exit is not None:
-            self.on_exit()
+            self.on_exit(part)
 
     def flush(self) -> None:
         now = self.env.now

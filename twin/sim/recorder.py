@@ -109,10 +109,7 @@ class Recorder:
             self.queues[f] = [len(b.queue) for b in sim.buffers]
             if release is not None:
                 self.in_transit[f] = release.in_transit
-                held = len(release.backlog)
-                if release.workload is not None:
-                    held += sum(o.qty for o in release.workload.backlog)
-                self.held[f] = held
+                self.held[f] = release.held_units()
             self.wip[f] = sim.plant.wip
             self.finished[f] = sim.plant.finished
 

@@ -135,6 +135,66 @@ class WorkloadRelease:
             self.plant.release(Part(order.route, order.arrived, now))
 
 
+class LineLoops:
+    """CONWIP with one loop per line: each line's own backlog, in arrival order, and its own cap.
+
+    One plant-wide loop couples lines that share no station: whichever line falls behind (a breakdown)
+    takes more of the cap, and since releases follow the order mix, nothing brings it back, so the other
+    lines starve in turn. Loops per line release each line's orders against its own work in process.
+    """
+
+    def __init__(self, env: simpy.Environment, plant: Plant, line_of: dict[int, int], caps: list[int]):
+        self.env, self.plant = env, plant
+        self.line_of, self.caps = line_of, caps
+        self.backlogs: list[deque[Part]] = [deque() for _ in caps]
+        self.wip = [0] * len(caps)
+
+    def __len__(self) -> int:
+        return sum(len(b) for b in self.backlogs)
+
+    def admit(self, part: Part) -> None:
+        line = self.line_of[part.route.index]
+        self.backlogs[line].append(part)
+        self.pull(line)
+
+    def exited(self, part: Part) -> None:
+        line = self.line_of[part.route.index]
+        self.wip[line] -= 1
+        self.pull(line)
+
+    def pull(self, line: int) -> None:
+        backlog, cap, plant = self.backlogs[line], self.caps[line], self.plant
+        while backlog and self.wip[line] < cap:
+            part = backlog.popleft()
+            self.wip[line] += 1
+            plant.hold(-1)
+            part.released = part.entered = self.env.now
+            plant.release(part)
+
+
+def line_loops(routes: list[list[int]], machines: list[int], cap: int) -> tuple[dict[int, int], list[int]]:
+    """Lines of a plant: routings (station indices, by route index) joined when they share a station; each
+    line's cap is its share of ``cap`` by the machines of its stations (at least 1)."""
+    parent = list(range(len(machines)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for stations in routes:
+        for k in stations[1:]:
+            parent[root(k)] = root(stations[0])
+    roots = sorted({root(stations[0]) for stations in routes if stations})
+    number = {r: i for i, r in enumerate(roots)}
+    line_of = {i: number[root(stations[0])] for i, stations in enumerate(routes) if stations}
+    used = [sorted({k for i, st in enumerate(routes) if st and line_of[i] == n for k in st}) for n in range(len(roots))]
+    total = sum(machines[k] for line in used for k in line)
+    caps = [max(1, round(cap * sum(machines[k] for k in line) / total)) for line in used]
+    return line_of, caps
+
+
 class ReleaseControl:
     """Holds arrived orders (the backlog) and releases their units by the release policy."""
 
@@ -146,11 +206,18 @@ class ReleaseControl:
         machines: list[int] | None = None,
         buffers: list | None = None,
         batch_work: list[float] | None = None,
+        routes: list[list[int]] | None = None,
     ):
-        """``machines``, ``buffers`` and ``batch_work`` per station are needed by workload control only."""
+        """``machines``, ``buffers`` and ``batch_work`` per station are needed by workload control only;
+        ``routes`` (each route's station indices, by route index) by CONWIP loops per line."""
         self.env = env
         self.plant = plant
         self.cap = spec.cap if spec.policy == "conwip" else None
+        self.lines: LineLoops | None = None
+        if self.cap is not None and spec.loops == "line" and routes is not None and machines is not None:
+            line_of, caps = line_loops(routes, machines, self.cap)
+            if len(caps) > 1:
+                self.lines = LineLoops(env, plant, line_of, caps)
         workload = spec.policy == "workload"
         self.workload = WorkloadRelease(env, plant, spec, machines, buffers, batch_work) if workload else None
         self.backlog: deque[Part] = deque()
@@ -161,7 +228,9 @@ class ReleaseControl:
         self.in_transit = 0
         """Units of orders on their way to the floor over the ``orders`` flow (paper, a print run), read only
         by :mod:`twin.sim.recorder`."""
-        if self.cap is not None:
+        if self.lines is not None:
+            plant.on_exit = self.lines.exited
+        elif self.cap is not None:
             plant.on_exit = self.pull
 
     def arrive(self, route: Route, qty: int, delivery: Arrival | None) -> None:
@@ -187,6 +256,11 @@ class ReleaseControl:
             self.workload.add(route, qty, arrived)
             return
         now = self.env.now
+        if self.lines is not None:
+            self.plant.hold(qty)
+            for _ in range(qty):
+                self.lines.admit(Part(route, arrived, now))
+            return
         for _ in range(qty):
             part = Part(route, arrived, now)
             if self.cap is None:
@@ -197,7 +271,14 @@ class ReleaseControl:
         if self.cap is not None:
             self.pull()
 
-    def pull(self) -> None:
+    def held_units(self) -> int:
+        """Units of arrived orders the policy still holds back (CONWIP backlogs, the workload pool)."""
+        held = len(self.backlog) + (len(self.lines) if self.lines is not None else 0)
+        if self.workload is not None:
+            held += sum(o.qty for o in self.workload.backlog)
+        return held
+
+    def pull(self, _exited: Part | None = None) -> None:
         """Release backlog units while the CONWIP cap allows."""
         plant = self.plant
         while self.backlog and plant.wip < self.cap:

@@ -402,6 +402,11 @@ class Release(Sourced):
 
     policy: Literal["push", "conwip", "saturated", "workload"] = "push"
     cap: Int | None = Field(default=None, ge=1, le=MAX_UNITS, description="CONWIP limit on units in process")
+    loops: Literal["plant", "line"] = Field(
+        default="plant",
+        description="conwip: one cap and backlog for the plant, or one loop per line (products that share no "
+        "station with other products' routings), each with its share of the cap by machines and its own backlog",
+    )
     norm_h: Float | None = Field(
         default=None,
         gt=0,
