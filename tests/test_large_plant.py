@@ -1,4 +1,4 @@
-"""The large machining plant: three cells of the default plant's machines, and a catalogue that scales with it."""
+"""The large plants: three cells of the default plant, three SMT lines, and a catalogue that scales with them."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from twin.spec.investment import costs_for
 CATALOGUE = load_catalogue()
 DEFAULT = load_model("precision_machining")
 LARGE = load_model("precision_machining_large")
+SMT = load_model("electronics_smt")
+SMT_LARGE = load_model("electronics_smt_large")
+PAIRS = [(DEFAULT, LARGE), (SMT, SMT_LARGE)]
 MINUTES_PER_YEAR = 365 * 24 * 60
 
 
@@ -28,34 +31,37 @@ def revenue_per_year(plant: Factory) -> float:
     )
 
 
-def excellent_set() -> list[str]:
-    """The investments that take the default plant from basic to excellent (its advanced and excellent presets)."""
+def excellent_set(base: str = "precision_machining") -> list[str]:
+    """The investments that take a plant from basic to excellent (its advanced and excellent presets)."""
     presets = load_presets()
-    return [*presets["precision_machining_advanced"].investments, *presets["precision_machining_excellent"].investments]
+    return [*presets[f"{base}_advanced"].investments, *presets[f"{base}_excellent"].investments]
 
 
-def test_the_large_plant_is_three_times_the_default_plant():
-    assert sum(s.machines for s in LARGE.stations) == 3 * sum(s.machines for s in DEFAULT.stations)
-    assert units_ordered_per_min(LARGE) == pytest.approx(3 * units_ordered_per_min(DEFAULT))
-    kinds = {s.kind for s in DEFAULT.stations}
+@pytest.mark.parametrize(("small", "large"), PAIRS, ids=["machining", "smt"])
+def test_the_large_plant_is_three_times_the_small_one(small, large):
+    assert sum(s.machines for s in large.stations) == 3 * sum(s.machines for s in small.stations)
+    assert units_ordered_per_min(large) == pytest.approx(3 * units_ordered_per_min(small))
+    kinds = {s.kind for s in small.stations}
     for kind in kinds:
-        machines = [sum(s.machines for s in p.stations if s.kind == kind) for p in (DEFAULT, LARGE)]
+        machines = [sum(s.machines for s in p.stations if s.kind == kind) for p in (small, large)]
         assert machines[1] == 3 * machines[0], kind
 
 
-def test_the_large_plant_runs_and_makes_what_it_is_asked_for():
-    result = simulate(LARGE, reps=1, days=14, warmup=7 * 1440, seed=5)
-    assert all(result.stations[s.name]["oee"].mean > 0 for s in LARGE.stations)
+@pytest.mark.parametrize("large", [LARGE, SMT_LARGE], ids=["machining", "smt"])
+def test_the_large_plant_runs_and_makes_what_it_is_asked_for(large):
+    result = simulate(large, reps=1, days=14, warmup=7 * 1440, seed=5)
+    assert all(result.stations[s.name]["oee"].mean > 0 for s in large.stations)
     # Demand-bound: good output per hour is the ordered rate less scrap, give or take one week's swings
-    # in orders and WIP (lots of 40-80 arriving at gamma intervals, cv 0.8).
-    expected = 60 * units_ordered_per_min(LARGE) * (1 - result.kpis["scrap_rate"].mean)
+    # in orders and WIP (lots arriving at gamma intervals, cv 0.6-0.8).
+    expected = 60 * units_ordered_per_min(large) * (1 - result.kpis["scrap_rate"].mean)
     assert result.kpis["throughput_per_h"].mean == pytest.approx(expected, rel=0.2)
 
 
-def test_every_investment_that_fits_the_default_plant_fits_the_large_one():
-    fits_default = {f.investment.id for f in fit_report(DEFAULT, CATALOGUE) if f.fits}
-    large = {f.investment.id: f for f in fit_report(LARGE, CATALOGUE)}
-    assert not {i: large[i].why_not for i in fits_default if not large[i].fits}
+@pytest.mark.parametrize(("small", "large"), PAIRS, ids=["machining", "smt"])
+def test_every_investment_that_fits_the_small_plant_fits_the_large_one(small, large):
+    fits_small = {f.investment.id for f in fit_report(small, CATALOGUE) if f.fits}
+    on_large = {f.investment.id: f for f in fit_report(large, CATALOGUE)}
+    assert not {i: on_large[i].why_not for i in fits_small if not on_large[i].fits}
 
 
 def test_per_machine_costs_are_larger_on_the_large_plant():
@@ -69,20 +75,22 @@ def test_per_machine_costs_are_larger_on_the_large_plant():
         assert costs_for(inv, LARGE)[0] > costs_for(inv, DEFAULT)[0], inv.id
 
 
-def test_the_excellent_set_is_a_smaller_share_of_revenue_on_the_large_plant():
-    investments = order_investments(CATALOGUE, excellent_set(), [])
+@pytest.mark.parametrize(("small", "large"), PAIRS, ids=["machining", "smt"])
+def test_the_excellent_set_is_a_smaller_share_of_revenue_on_the_large_plant(small, large):
+    investments = order_investments(CATALOGUE, excellent_set(small.name), [])
     share = {}
-    for plant in (DEFAULT, LARGE):
+    for plant in (small, large):
         capex = sum(c for c, _ in priced(plant, investments))
         share[plant.name] = capex / revenue_per_year(plant)
-    assert share["precision_machining_large"] < share["precision_machining"]
-    assert revenue_per_year(LARGE) == pytest.approx(3 * revenue_per_year(DEFAULT))
+    assert share[large.name] < share[small.name]
+    assert revenue_per_year(large) == pytest.approx(3 * revenue_per_year(small))
 
 
-def test_large_presets_carry_the_default_plant_presets_investments():
-    for tier in ("advanced", "excellent"):
-        large, default = load_model(f"precision_machining_large_{tier}"), load_model(f"precision_machining_{tier}")
-        assert large.investments == default.investments
+@pytest.mark.parametrize("base", ["precision_machining", "electronics_smt"])
+def test_large_presets_carry_the_small_plant_presets_investments(base):
+    for tier in ("advanced", "excellent", "leading"):
+        large, small = load_model(f"{base}_large_{tier}"), load_model(f"{base}_{tier}")
+        assert large.investments == small.investments
 
 
 def test_a_third_shift_keeps_the_large_plants_crews_and_staffs_the_night_like_the_late_shift():
@@ -99,18 +107,25 @@ def _heads(plant, pool: str) -> list[int]:
 
 def test_people_freed_or_hired_per_machine_scale_with_the_plant():
     """Robot loading frees people per cell, automated gauging per bench replaced, a VMC added to each milling
-    group hires one machinist per group: three cells free or hire three times the default plant's."""
-    cases = (("robot_loading", [], "machinists"), ("auto_inspection", ["mdc_all", "qms_spc"], "inspectors"),
-             ("vmc_added", [], "machinists"))  # fmt: skip
-    for inv, before, pool in cases:
+    group hires one machinist per group, robot cells at the testers free half a tester each: three cells or
+    lines free or hire three times the small plant's. The WMS frees the one storekeeper a plant has."""
+    cases = (("robot_loading", [], "machinists", DEFAULT, LARGE),
+             ("auto_inspection", ["mdc_all", "qms_spc"], "inspectors", DEFAULT, LARGE),
+             ("vmc_added", [], "machinists", DEFAULT, LARGE),
+             ("test_handling", [], "testers", SMT, SMT_LARGE),
+             ("wms", ["mdc_all", "mes", "erp_mes_realtime"], "logistics", SMT, SMT_LARGE))  # fmt: skip
+    for inv, before, pool, small_plant, large_plant in cases:
         change = {}
-        for plant in (DEFAULT, LARGE):
+        for plant in (small_plant, large_plant):
             base = apply_investments(plant, [CATALOGUE.get(i) for i in before])
             after = apply_investments(base, [CATALOGUE.get(inv)])
             change[plant.name] = [a - b for a, b in zip(_heads(after, pool), _heads(base, pool), strict=True)]
-        default, large = change["precision_machining"], change["precision_machining_large"]
-        assert all(d != 0 for d in default), (inv, default)
-        assert large == [3 * d for d in default], (inv, change)
+        small, large = change[small_plant.name], change[large_plant.name]
+        assert any(d != 0 for d in small), (inv, small)
+        if pool == "logistics":  # a storekeeper per plant, not per line
+            assert large == small, (inv, change)
+        else:
+            assert large == [3 * d for d in small], (inv, change)
 
 
 def test_a_third_shift_costs_more_on_the_larger_plant():

@@ -35,11 +35,15 @@ SHORT_OF_AI = {
     "precision_machining_leading": "excellent",
     "electronics_smt_leading": "excellent",
     "precision_machining_large_leading": "excellent",
+    "electronics_smt_large_leading": "excellent",
 }
 LARGE = {
     "precision_machining_large": "basic",
     "precision_machining_large_advanced": "advanced",
     "precision_machining_large_excellent": "excellent",
+    "electronics_smt_large": "basic",
+    "electronics_smt_large_advanced": "advanced",
+    "electronics_smt_large_excellent": "excellent",
 }
 PLACED = {name: tier for name, tier in {**PRESETS, **SMT_PRESETS, **LARGE}.items() if name not in SHORT_OF_AI}
 
