@@ -144,6 +144,11 @@ def test_unknown_shipped_model_name_is_reported_with_the_known_names(workdir):
 # --- the schema ---------------------------------------------------------------------------------
 
 
+def test_conwip_loops_on_another_release_policy_is_named(problems_of):
+    [p] = problems_of(VALID.replace("release: {policy: saturated}", "release: {policy: push, loops: line}"))
+    assert p.path == "policies.release" and "loops applies to policy conwip only" in p.expected
+
+
 def test_unknown_top_level_key_is_reported(problems_of):
     [p] = problems_of(VALID.replace("name: cell\n", "name: cell\ncolour: red\n"))
     assert (p.line, p.path, p.found) == (2, "colour", "unknown key 'colour'")

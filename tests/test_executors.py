@@ -58,11 +58,16 @@ def test_serial_pool_and_dask_give_identical_results(cluster, serial_doc):
     assert cluster.stats[-1].replications == 2 * RUN["reps"]
 
 
-def test_the_local_clusters_workers_do_not_profile(cluster):
-    """The workers' 10 ms stack sampler only feeds a dashboard; it slows every replication a little."""
-    import dask
+def _profiles(dask_worker) -> bool:
+    return "profile" in dask_worker.periodic_callbacks
 
-    flags = cluster.client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+
+def test_the_local_clusters_workers_do_not_profile_even_when_restarted(cluster):
+    """The workers' 10 ms stack sampler only feeds a dashboard; it slows every replication a little. A worker
+    its nanny starts again (after a crash) must come back without it too."""
+    assert cluster.client.run(_profiles) and not any(cluster.client.run(_profiles).values())
+    cluster.client.restart()
+    flags = cluster.client.run(_profiles)
     assert len(flags) == 2 and not any(flags.values())
 
 

@@ -6,7 +6,7 @@ maintenance, information flows) and changes only the orders: each order brings `
 times its lot, so a backlog builds up in the demand's own product mix, and the backlog is released
 under CONWIP, so work in process stays bounded and the run reaches a steady state. Lines that share no
 station get a loop each (``Release.loops = "line"``): under one plant-wide loop the work in process
-drifts into whichever line fell behind and the others starve. Its throughput is
+drifts into whichever line fell behind and the others starve. The capacity run's throughput is
 the maximum sustainable throughput of the plant in that state. The cap is ``WIP_PER_MACHINE`` units
 per machine, enough that every machine has a queue, or the plant's own CONWIP cap if larger: a cap an
 APS sets for today's orders would be raised with the orders, and capacity is what the machines,

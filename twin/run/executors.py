@@ -26,6 +26,8 @@ from twin.run.pool import cap_jobs, map_with_progress
 from twin.spec.errors import RunError
 
 if TYPE_CHECKING:
+    from distributed import LocalCluster
+
     from twin.run.experiment import Model
 
 Progress = Callable[[float], None]
@@ -388,28 +390,29 @@ class DaskExecutor(Executor):
 LOCAL_CLUSTER_TRIES = 2
 
 
-def _start_local_cluster(local_cluster: Any, jobs: int) -> Any:
+def _start_local_cluster(local_cluster: Callable[..., LocalCluster], jobs: int) -> LocalCluster:
     """A ``LocalCluster`` of ``jobs`` single-threaded worker processes, tried twice before giving up.
 
     On a loaded machine distributed's IO loop can miss its fixed 10 s start-up window and fail with a
-    bare ``AssertionError``; a second try usually starts, and a third would only delay the message.
+    bare ``AssertionError``; a second try usually starts, and a third would only delay the message. (The
+    failed try's loop thread is left to finish on its own, harmless in a command-line run.)
     """
-    import dask
-
     failure = ""
     for _ in range(LOCAL_CLUSTER_TRIES):
         try:
-            # the workers' statistical profiler samples the replication's stack every 10 ms for a dashboard
-            # nobody opens here: off, the main job ran 3-7 % faster on 2 cores
-            with dask.config.set({"distributed.worker.profile.enabled": False}):
-                return local_cluster(
-                    n_workers=jobs,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0",  # a free port: never collides with another cluster
-                    silence_logs=logging.CRITICAL,  # a worker losing its heartbeat at shutdown is not news
-                )
-        except Exception as exc:  # distributed raises what its start-up hits, often a bare assertion
+            return local_cluster(
+                n_workers=jobs,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",  # a free port: never collides with another cluster
+                silence_logs=logging.CRITICAL,  # a worker losing its heartbeat at shutdown is not news
+                # Passed to every nanny, so a worker it restarts gets it too: the statistical profiler
+                # samples the replication's stack every 10 ms for a dashboard nobody opens here (off, the
+                # main job ran 3-7 % faster on 2 cores, back to back). A dotted key: a nested one would
+                # replace the whole distributed section of the workers' config.
+                config={"distributed.worker.profile.enabled": False},
+            )
+        except (AssertionError, RuntimeError, TimeoutError, OSError) as exc:  # what distributed's start-up raises
             failure = type(exc).__name__ + (f": {_first_line(exc)}" if str(exc).strip() else "")
     raise ExecutorError(
         f"could not start a local Dask cluster of {jobs} worker(s) in {LOCAL_CLUSTER_TRIES} tries ({failure}); "

@@ -149,7 +149,8 @@ class LineLoops:
         self.backlogs: list[deque[Part]] = [deque() for _ in caps]
         self.wip = [0] * len(caps)
 
-    def __len__(self) -> int:
+    def held(self) -> int:
+        """Units waiting in the lines' backlogs."""
         return sum(len(b) for b in self.backlogs)
 
     def admit(self, part: Part) -> None:
@@ -173,8 +174,9 @@ class LineLoops:
 
 
 def line_loops(routes: list[list[int]], machines: list[int], cap: int) -> tuple[dict[int, int], list[int]]:
-    """Lines of a plant: routings (station indices, by route index) joined when they share a station; each
-    line's cap is its share of ``cap`` by the machines of its stations (at least 1)."""
+    """Lines of a plant: routings (station indices, by route index) joined when they share a station, directly
+    or through other routings; each line's cap is its share of ``cap`` by the machines of its stations (at
+    least 1, so the caps may add up to a little more than ``cap``)."""
     parent = list(range(len(machines)))
 
     def root(k: int) -> int:
@@ -273,13 +275,14 @@ class ReleaseControl:
 
     def held_units(self) -> int:
         """Units of arrived orders the policy still holds back (CONWIP backlogs, the workload pool)."""
-        held = len(self.backlog) + (len(self.lines) if self.lines is not None else 0)
+        held = len(self.backlog) + (self.lines.held() if self.lines is not None else 0)
         if self.workload is not None:
             held += sum(o.qty for o in self.workload.backlog)
         return held
 
     def pull(self, _exited: Part | None = None) -> None:
-        """Release backlog units while the CONWIP cap allows."""
+        """Release backlog units while the CONWIP cap allows (``_exited``: the plant says which unit left,
+        which only loops per line need)."""
         plant = self.plant
         while self.backlog and plant.wip < self.cap:
             part = self.backlog.popleft()

@@ -404,8 +404,8 @@ class Release(Sourced):
     cap: Int | None = Field(default=None, ge=1, le=MAX_UNITS, description="CONWIP limit on units in process")
     loops: Literal["plant", "line"] = Field(
         default="plant",
-        description="conwip: one cap and backlog for the plant, or one loop per line (products that share no "
-        "station with other products' routings), each with its share of the cap by machines and its own backlog",
+        description="conwip: one cap and backlog for the plant, or one loop per line (products whose routings "
+        "are joined by shared stations), each with its share of the cap by machines and its own backlog",
     )
     norm_h: Float | None = Field(
         default=None,
@@ -429,6 +429,8 @@ class Release(Sourced):
     def _parameters_for_policy(self) -> Release:
         if self.policy == "conwip" and self.cap is None:
             raise ValueError("policy conwip needs a cap")
+        if self.loops != "plant" and self.policy != "conwip":
+            raise ValueError("loops applies to policy conwip only")
         if self.policy == "workload" and self.norm_h is None:
             raise ValueError("policy workload needs norm_h")
         return self
