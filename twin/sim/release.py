@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import simpy
+from networkx.utils import UnionFind
 
 from twin.sim.overtime import LateOrders
 from twin.sim.parts import Part, Route
@@ -135,6 +136,13 @@ class WorkloadRelease:
             self.plant.release(Part(order.route, order.arrived, now))
 
 
+def release_held(plant: Plant, part: Part, now: float) -> None:
+    """A unit the CONWIP backlog held goes to the floor now."""
+    plant.hold(-1)
+    part.released = part.entered = now
+    plant.release(part)
+
+
 class LineLoops:
     """CONWIP with one loop per line: each line's own backlog, in arrival order, and its own cap.
 
@@ -166,32 +174,22 @@ class LineLoops:
     def pull(self, line: int) -> None:
         backlog, cap, plant = self.backlogs[line], self.caps[line], self.plant
         while backlog and self.wip[line] < cap:
-            part = backlog.popleft()
             self.wip[line] += 1
-            plant.hold(-1)
-            part.released = part.entered = self.env.now
-            plant.release(part)
+            release_held(plant, backlog.popleft(), self.env.now)
 
 
 def line_loops(routes: list[list[int]], machines: list[int], cap: int) -> tuple[dict[int, int], list[int]]:
     """Lines of a plant: routings (station indices, by route index) joined when they share a station, directly
     or through other routings; each line's cap is its share of ``cap`` by the machines of its stations (at
     least 1, so the caps may add up to a little more than ``cap``)."""
-    parent = list(range(len(machines)))
-
-    def root(k: int) -> int:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
+    joined = UnionFind(range(len(machines)))
     for stations in routes:
-        for k in stations[1:]:
-            parent[root(k)] = root(stations[0])
-    roots = sorted({root(stations[0]) for stations in routes if stations})
-    number = {r: i for i, r in enumerate(roots)}
-    line_of = {i: number[root(stations[0])] for i, stations in enumerate(routes) if stations}
-    used = [sorted({k for i, st in enumerate(routes) if st and line_of[i] == n for k in st}) for n in range(len(roots))]
+        joined.union(*stations)
+    number: dict[int, int] = {}
+    line_of = {i: number.setdefault(joined[stations[0]], len(number)) for i, stations in enumerate(routes)}
+    used: list[set[int]] = [set() for _ in number]
+    for i, stations in enumerate(routes):
+        used[line_of[i]].update(stations)
     total = sum(machines[k] for line in used for k in line)
     caps = [max(1, round(cap * sum(machines[k] for k in line) / total)) for line in used]
     return line_of, caps
@@ -285,10 +283,7 @@ class ReleaseControl:
         which only loops per line need)."""
         plant = self.plant
         while self.backlog and plant.wip < self.cap:
-            part = self.backlog.popleft()
-            plant.hold(-1)
-            part.released = part.entered = self.env.now
-            plant.release(part)
+            release_held(plant, self.backlog.popleft(), self.env.now)
 
     def orders(
         self, route: Route, demand: Demand, interarrival: Sampler | None, delivery: Arrival | None = None
