@@ -64,6 +64,40 @@ COHORT = {
 }
 
 
+DEFINITIONS = {
+    "labour_productivity": (
+        "good units per paid operator-hour, direct and indirect pools, at the plant's own (flat) demand",
+        "MIIT's 'production efficiency' of 230+ excellent-level factories (Xinhua 2025-02), self-reported; its "
+        "definition is not published (output per head or per hour, on output that grew while they upgraded)",
+        "at flat demand the twin can only show the people an upgrade frees on the same output; the cohort's figure "
+        "also carries sales growth and product mix, which a twin of one plant at today's orders does not have",
+    ),
+    "scrap_rate": (
+        "units scrapped over units out (good and scrapped), every station; defects that escape inspection are "
+        "counted apart (escapes ppm), not as scrap",
+        "MIIT's 'product defect rate' (产品不良品率) of the same cohort, all of its measures together",
+        "the twin's scrap falls where a mechanism removes defects (SPC, gauging, tool life, AI process control); "
+        "the share of scrap no investment here touches (heat treatment, assembly, handling) sets a floor",
+    ),
+    "carbon_kg_per_unit": (
+        "grid electricity per good unit (machines in every state, furnace, base load) x the model's grid "
+        "emission factor (scope 2)",
+        "MIIT's 'carbon emissions' of the same cohort; scope (fuel, process, scope 2 only?) not published",
+        "the twin has no fuel switch, renewables or process change; furnace heat and half the base load are out of "
+        "reach of the catalogue's items",
+    ),
+    "unit_cost_with_capital": (
+        "unit manufacturing cost plus the investments' straight-line depreciation over their economic life and "
+        "their opex, spread over the year's good units",
+        "'operating cost' of 305 intelligent-manufacturing pilot projects (MIIT's Xin Guobin, People's Daily "
+        "2018-12-12), scope not published",
+        "the pilots grew while they upgraded, so their fixed costs spread over more output; at flat demand an "
+        "upgrade pays only by the costs it removes, and capacity it frees shows as headroom, not output",
+    ),
+}
+"""For each KPI with a cohort figure: (what the twin's KPI is, what the cohort figure is, why they can differ)."""
+
+
 def tier_chain(base: str) -> list[str]:
     """The base plant and its tier presets, in tier order."""
     presets = load_presets()
@@ -109,6 +143,7 @@ def outcomes(base: str, args: argparse.Namespace) -> None:
         values["capital_cny"] = ((charge - base_charge) / units_per_year, None)
         values["unit_cost_with_capital"] = (values["unit_cost_cny"][0] + values["capital_cny"][0], None)
         bottlenecks = (result.bottleneck, runs.bottleneck)
+        values["freed"] = runs.freed_machine_h_per_week()
         columns.append((name.removeprefix(base).removeprefix("_") or "basic", values, bottlenecks))
     print(f"{base} tiers at steady state: {args.days:g} days, warm-up {args.warmup:g} min, "
           f"{args.reps} replications, seed {args.seed} ({time.perf_counter() - started:.0f} s)")  # fmt: skip
@@ -129,6 +164,15 @@ def outcomes(base: str, args: argparse.Namespace) -> None:
         print(f"{label:28}" + "".join(f"{c:>18}" for c in cells) + (f"   {COHORT[key]}" if key in COHORT else ""))
     print(f"{'bottleneck (today)':28}" + "".join(f"{b[0]:>18}" for _, _, b in columns))
     print(f"{'capacity bottleneck':28}" + "".join(f"{b[1]:>18}" for _, _, b in columns))
+    print("machine-h a week with no work at today's demand (capacity more orders could use), per station:")
+    for station in columns[0][1]["freed"]:
+        cells = [values["freed"].get(station) for _, values, _ in columns]
+        print(f"  {station:26}" + "".join(f"{c:>18,.1f}" if c is not None else f"{'—':>18}" for c in cells))
+    basic = columns[0][1]
+    use = basic["throughput_per_h"][0] / basic["max_throughput_per_h"][0]
+    print(f"Read against the cohort (the basic plant makes {use:.0%} of what it could at regular hours):")
+    for key, (ours, theirs, why) in DEFINITIONS.items():
+        print(f"  {key}: ours = {ours}; cohort = {theirs}; where they differ: {why}.")
 
 
 if __name__ == "__main__":

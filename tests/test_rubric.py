@@ -160,3 +160,39 @@ def test_electronics_line_prices_energy_on_the_guangdong_time_of_use_tariff():
 def test_a_preset_that_does_not_fit_its_plant_is_refused():
     with pytest.raises(SpecError):
         _with(load_model("electronics_smt"), "vmc_added")
+
+
+def test_each_closer_names_the_prerequisites_it_still_needs_in_json_and_text():
+    plant, catalogue = load_model("precision_machining_advanced"), load_catalogue()
+    result = assess(plant, load_rubric(), catalogue)
+    [gap] = [g for g in result.gaps if g.criterion.id == "e_ai_share"]
+    closers = gap.closed_by or gap.combination
+    assert closers
+    for inv_id in closers:
+        expected = _closure(catalogue, [inv_id], plant)[:-1]
+        assert sorted(gap.needs[inv_id]) == sorted(expected), inv_id
+    assert any(gap.needs[i] for i in closers), "the AI share needs an item with a missing prerequisite"
+    data = json.loads(runner.invoke(app, ["assess", "precision_machining_advanced", "--json"]).stdout)
+    [row] = [g for g in data["gaps"] if g["criterion"] == "e_ai_share"]
+    assert row["needs"] == gap.needs
+    text = runner.invoke(app, ["assess", "precision_machining_advanced"], env={"COLUMNS": "200"}).stdout
+    needy = next(i for i in closers if gap.needs[i])
+    assert f"{needy} (needs 需 {', '.join(gap.needs[needy])})" in text
+
+
+def test_json_carries_the_scenarios_and_ai_share_it_read_off_the_model():
+    data = json.loads(runner.invoke(app, ["assess", "precision_machining_excellent", "--json"]).stdout)
+    profile = capability_profile(load_model("precision_machining_excellent"))
+    assert data["profile"]["scenarios"] == list(profile.scenarios)
+    assert data["profile"]["ai_applications"] == list(profile.ai_applications)
+    assert data["profile"]["ai_share"] == pytest.approx(len(profile.ai_applications) / len(profile.scenarios))
+    assert "cmmm_level" not in data["profile"] and "cmmm_level" in data["declared"]
+
+
+@pytest.mark.parametrize(
+    ("plant", "robot"), [("precision_machining", "robot_loading"), ("electronics_smt", "test_handling")]
+)
+def test_robot_tended_cells_are_read_as_human_robot_collaboration(plant, robot):
+    base = load_model(plant)
+    assert "人机协同作业" not in capability_profile(base).scenarios
+    assert "人机协同作业" in capability_profile(_with(base, robot)).scenarios

@@ -374,10 +374,15 @@ def _declared(p: Profile) -> str:
 
 def _closers(gap: Gap) -> str:
     """Investments that close a gap alone, else the smallest set that closes it together, else how to close it."""
+
+    def with_needs(inv_id: str) -> str:
+        needs = gap.needs.get(inv_id)
+        return f"{inv_id} (needs 需 {', '.join(needs)})" if needs else inv_id
+
     if gap.closed_by:
-        return ", ".join(gap.closed_by)
+        return ", ".join(map(with_needs, gap.closed_by))
     if gap.combination:
-        return " + ".join(gap.combination) + " (together 组合)"
+        return " + ".join(map(with_needs, gap.combination)) + " (together 组合)"
     if "declared" in gap.missing:
         return "declare it in the model 在模型中声明"
     return "nothing in the catalogue that fits 目录中无适用投资"
@@ -536,7 +541,8 @@ def _station_tables(
         label = f"{name}{marks} {names_zh.get(name) or ''}".strip()
         queue = (_num(kp["queue_len"].mean, 1.0, 2), _num(kp["queue_wait_min"].mean, divisor))
         oee_rows.append((label, *(_num(kp[k].mean, 0.01) for k, _ in STATION_OEE), *queue))
-        time_rows.append((label, *(_num(kp[k].mean, 0.01) for k, _ in STATION_TIME)))
+        free = _num(kp["starved_machine_h_per_week"].mean, 1.0, 1)
+        time_rows.append((label, *(_num(kp[k].mean, 0.01) for k, _ in STATION_TIME), free))
     oee = _grid(
         "Stations 工序: OEE (%) and queues 队列 (means)",
         ("station 工序", *(f"{h} %" for _, h in STATION_OEE), "queue 队列 units", f"wait 排队 {wait_unit}"),
@@ -553,10 +559,11 @@ def _station_tables(
     )
     time = _grid(
         "Stations 工序: share of planned busy time 计划运行时间占比 (%, means)",
-        ("station 工序", *(f"{h} %" for _, h in STATION_TIME)),
+        ("station 工序", *(f"{h} %" for _, h in STATION_TIME), "free 空闲 h/wk"),
         time_rows,
         width,
-        numeric=range(1, 7),
+        numeric=range(1, 8),
+        caption="free 空闲: machine-hours a week with no unit to work on (starved), capacity more orders could use",
     )
     return oee, time
 

@@ -100,13 +100,16 @@ class Gap:
     """A failing criterion, what is missing, and what closes it (each with its missing prerequisites).
 
     ``closed_by`` lists the investments that close the gap alone; when none does, ``combination`` is
-    the smallest set that closes it together (the cheapest such set), else empty.
+    the smallest set that closes it together (the cheapest such set), else empty. ``needs`` gives,
+    for each of them, the prerequisites the plant does not have yet (bought with it, as ``twin
+    compare`` would).
     """
 
     criterion: Criterion
     missing: str
     closed_by: list[str]
     combination: list[str] = field(default_factory=list)
+    needs: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -142,6 +145,7 @@ class Assessment:
                 for c in self.criteria
             ],
             "declared": {k: v for k, v in self.profile.to_dict().items() if k in DECLARED},
+            "profile": {k: v for k, v in self.profile.to_dict().items() if k not in DECLARED},
             "gaps": [
                 {
                     "criterion": g.criterion.id,
@@ -149,6 +153,7 @@ class Assessment:
                     "missing": g.missing,
                     "closed_by": g.closed_by,
                     "combination": g.combination,
+                    "needs": g.needs,
                 }
                 for g in self.gaps
             ],
@@ -275,5 +280,7 @@ def assess(factory: Factory, rubric: Rubric, catalogue: Catalogue | None = None)
         combination = []
         if catalogue and not closers:
             combination = smallest_combination(factory, catalogue, c.check, after, profile)
-        result.gaps.append(Gap(c, describe_gap(c.check, profile), closers, combination))
+        have = set(factory.investments)
+        needs = {i: _prerequisite_chain(catalogue, i, have) for i in closers + combination} if catalogue else {}
+        result.gaps.append(Gap(c, describe_gap(c.check, profile), closers, combination, needs))
     return result

@@ -73,6 +73,9 @@ def _modelled_scenarios(f: Factory, p: dict) -> dict[str, bool]:
         "质量分析与改进": "QMS" in systems,
         "能源智能管控": p["energy"] == "managed",
         "柔性产线快速换产": bool(setups) and max(setups) <= 20,
+        # robot-tended cells: no operator at the machine and running through the breaks, the people
+        # tending several cells (relief crews run through breaks too, but with their operators)
+        "人机协同作业": any(s.runs_through_breaks and s.operators == 0 for s in f.stations),
     }
     assert set(found) == set(MODELLED), "profile and twin.spec.scenarios.MODELLED must list the same scenarios"
     return found
