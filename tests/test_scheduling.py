@@ -238,3 +238,50 @@ def test_orders_piling_up_before_release_are_told_and_valued_as_a_plant_at_its_c
     throttled, fine = baseline_state(plant(0.9)), baseline_state(plant(2.0))
     states.ensure([(throttled, 1.0), (fine, 1.0)], 3)
     assert states.saturated(throttled, 1.0) and not states.saturated(fine, 1.0)
+
+
+def _overloaded_line(load: str):
+    """Five single-machine stations in series, exponential 1-min times, orders every 0.8 min on average:
+    overloaded (the line makes at most 1 a minute, less with finite WIP), so the release norm decides
+    how much work is on the floor."""
+    stations = [{"name": f"s{k}"} for k in range(5)]
+    routing = [{"station": f"s{k}", "time_min": exp(1.0), "planned_min": 1.0} for k in range(5)]
+    product = {"name": "p", "routing": routing, "demand": {"interarrival_min": exp(0.8)}}
+    release = {"policy": "workload", "norm_h": 0.1, "every_min": 0.2, "load": load}
+    return build_factory(stations, [product], policies={"release": release})
+
+
+def test_aggregate_load_holds_a_line_like_a_closed_network_and_corrected_load_lets_more_work_in():
+    # Aggregate load: the last station counts every unit queued on the floor (1 planned min each)
+    # against its 6-min norm, so between 6 and 6 + 5 (one in process per station) units are on the
+    # floor: a closed tandem of K = 5 exponential stations with N units makes N / (N + K - 1) of a
+    # station's rate (product form), 36/h at N = 6 and 44/h at N = 11. Corrected load counts a
+    # unit's minute at the k-th station as 1/k, so the last stations' norms stop binding: more work on
+    # the floor, more output from the same orders and random numbers.
+    runs = compare([_overloaded_line("aggregate"), _overloaded_line("corrected")], days=1, reps=5, seed=11, warmup=480)
+    wip, made = runs.results[0].kpis["wip"], runs.results[0].kpis["throughput_per_h"]
+    assert wip.lo >= 6 and wip.hi <= 11, wip
+    assert made.lo > 36 and made.hi < 44, made
+    assert runs.delta("throughput_per_h", 1, base=0).lo > 0
+    assert runs.delta("wip", 1, base=0).lo > 0
+
+
+def test_corrected_load_applies_to_workload_release_only():
+    product = {"name": "p", "routing": [{"station": "m", "time_min": 1.0}], "demand": {"interarrival_min": 5.0}}
+    with pytest.raises(ValidationError, match="load applies to policy workload only"):
+        build_factory([{"name": "m"}], [product], policies={"release": {"policy": "push", "load": "corrected"}})
+
+
+def test_mes_release_lets_an_overloaded_plant_make_close_to_what_it_can():
+    """Under 30 % more orders than today the advanced plant's MES release must not hold it far below its
+    capacity (its saturated CONWIP run, both at regular hours): a norm on plain aggregate load did, by
+    8 % (packing and the furnace, at the end of every routing, counted all the work upstream of them)."""
+    from twin.kpi.capacity import saturating_variant
+    from twin.plan.projection import scale_demand
+
+    plant = load_model("precision_machining_advanced")
+    plant = plant.model_copy(update={"policies": plant.policies.model_copy(update={"overtime": None})})
+    assert plant.policies.release.policy == "workload" and plant.policies.release.load == "corrected"
+    runs = compare([scale_demand(plant, 1.3), saturating_variant(plant)], days=21, reps=4, seed=3, warmup=10080)
+    shortfall = runs.delta("throughput_per_h", 0, base=1)
+    assert -shortfall.lo < 0.06 * runs.results[1].kpis["throughput_per_h"].mean, shortfall

@@ -4,7 +4,10 @@ Workload control is order release as a planning system does it (Land & Gaalman's
 release; the finite-capacity release step of an APS): a planning run every ``every_min`` measures the
 planned work already released to each station (queued at it or upstream of it, read from the live
 floor), and releases the backlog in due-date order while each station on an order's routing is
-under its norm of ``norm_h`` hours of its machines' time. Orders that would overload a station wait
+under its norm of ``norm_h`` hours of its machines' time (with ``load: corrected`` an order's work at a
+station counts divided by that station's position in its routing: Oosterman, Land & Gaalman's
+corrected aggregate load, which keeps work far upstream from filling the norms of the stations at the
+end of long routings and starving them). Orders that would overload a station wait
 for the next run; later orders that fit go ahead. With ``group_min`` the run takes, right behind a
 released order, the backlog orders of the same product due within that window (one set-up serves
 them all): sequencing at release, the way an APS groups same-product orders. With ``on_starving`` a
@@ -63,6 +66,7 @@ class WorkloadRelease:
         floors = batch_work or [0.0] * len(machines)
         self.norm = [max(spec.norm_h * 60.0 * m, 2 * w * m) for m, w in zip(machines, floors, strict=True)]
         self.buffers = buffers
+        self.corrected = spec.load == "corrected"
         self.group = spec.group_min
         self.backlog: list[Order] = []
         self.seq = 0
@@ -83,13 +87,27 @@ class WorkloadRelease:
         self.seq += 1
         self.backlog.append(Order(arrived + route.due_allowance, self.seq, route, qty, arrived))
 
+    def weights(self, route: Route) -> list[float]:
+        """What a unit's planned minutes at each step of ``route`` add to that station's load."""
+        steps = route.steps
+        if self.corrected:
+            return [s.planned_min / (i + 1) for i, s in enumerate(steps)]
+        return [s.planned_min for s in steps]
+
     def load(self) -> list[float]:
-        """Planned minutes of released work waiting at or upstream of each station, read off the floor."""
+        """Released work waiting at or upstream of each station, read off the floor (planned minutes,
+        divided by the station's position in the routing under corrected load)."""
         load = [0.0] * len(self.norm)
+        weights: dict[int, list[float]] = {}
         for buffer in self.buffers:
             for part in buffer.queue:
-                for step in part.route.steps[part.step :]:
-                    load[step.station] += step.planned_min
+                route = part.route
+                w = weights.get(id(route))
+                if w is None:
+                    w = weights[id(route)] = self.weights(route)
+                steps = route.steps
+                for i in range(part.step, len(steps)):
+                    load[steps[i].station] += w[i]
         return load
 
     def _plan(self, every: float) -> Generator:
@@ -122,11 +140,12 @@ class WorkloadRelease:
                     and o.due <= order.due + self.group
                     and o.seq not in released
                 ]
+            w = self.weights(order.route)
             for o in batch:
                 released.add(o.seq)
                 self._release(o)
-                for s in steps:
-                    load[s.station] += s.planned_min * o.qty
+                for s, ws in zip(steps, w, strict=True):
+                    load[s.station] += ws * o.qty
         self.backlog = [o for o in kept if o.seq not in released]
 
     def _release(self, order: Order) -> None:

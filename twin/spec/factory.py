@@ -413,6 +413,12 @@ class Release(Sourced):
         le=10_000,
         description="workload: released planned work per station, in hours of that station's machines",
     )
+    load: Literal["aggregate", "corrected"] = Field(
+        default="aggregate",
+        description="workload: an order's work counts in full at every station still ahead of it (aggregate), "
+        "or divided by the station's position in its routing (corrected aggregate load, Oosterman, Land & "
+        "Gaalman 2000), so work far upstream does not fill a downstream station's norm",
+    )
     every_min: Float = Field(default=60.0, gt=0, le=100_000, description="workload: minutes between planning runs")
     group_min: Float = Field(
         default=0.0,
@@ -433,6 +439,8 @@ class Release(Sourced):
             raise ValueError("loops applies to policy conwip only")
         if self.policy == "workload" and self.norm_h is None:
             raise ValueError("policy workload needs norm_h")
+        if self.load != "aggregate" and self.policy != "workload":
+            raise ValueError("load applies to policy workload only")
         return self
 
 
