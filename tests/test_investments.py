@@ -110,6 +110,13 @@ MECHANISMS = {
     ),
     "grinding_setup_reduction": lambda b, a: _mean_setup(a, "grinding") < 0.7 * _mean_setup(b, "grinding"),
     "third_shift": lambda b, a: len(a.calendar.shifts) == len(b.calendar.shifts) + 1,
+    "induction_hardening": lambda b, a: (
+        _route(a, "hub_flange")
+        == [s if s != "heat_treatment" else "induction_hardening" for s in _route(b, "hub_flange")]
+        and "heat_treatment" in _route(b, "hub_flange")
+        and _route(a, "gear_shaft") == _route(b, "gear_shaft")
+        and "heat_treatment" in _route(a, "gear_shaft")
+    ),
     "auto_inspection": lambda b, a: (
         a.station("inspection").operators == 0
         and _heads(a, "inspectors") < _heads(b, "inspectors")
@@ -152,6 +159,20 @@ MECHANISMS = {
         and _heads(a, "testers") == _heads(b, "testers") - len(b.calendar.shifts)  # one of two testers a shift
     ),
 }
+
+
+def _route(plant, product: str) -> list[str]:
+    return [step.station for step in next(p for p in plant.products if p.name == product).routing]
+
+
+def test_induction_hardening_takes_the_surface_hardened_parts_off_the_furnace_and_shortens_their_lead_time():
+    """B10 [S82]: parts that need surface hardness only leave the 8-h carburising loads for a 1-min in-line
+    step; the furnace keeps the parts that need a case. Same orders and random numbers before and after."""
+    after = with_investments("induction_hardening")
+    runs = compare([BASE, after], days=21, reps=4, seed=5)
+    assert runs.delta("lead_time_min", 1, base=0).hi < 0
+    assert runs.delta("heat_treatment.utilisation", 1, base=0).hi < 0
+    assert runs.results[1].stations["induction_hardening"]["utilisation"].mean < 0.3
 
 
 def test_every_catalogue_entry_has_a_mechanism_check():

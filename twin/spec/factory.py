@@ -334,6 +334,11 @@ class Step(Sourced):
         gt=0,
         description="ISO 22400 planned run time per unit (also at batch stations); default: mean per unit",
     )
+    tags: list[Name] = Field(
+        default_factory=list,
+        description="traits of the operation investments select by (surface_hardening: the part needs surface "
+        "hardness only, so induction hardening could replace the furnace)",
+    )
 
 
 class ReleasePlanEntry(Spec):
