@@ -67,6 +67,7 @@ class WorkloadRelease:
         self.norm = [max(spec.norm_h * 60.0 * m, 2 * w * m) for m, w in zip(machines, floors, strict=True)]
         self.buffers = buffers
         self.corrected = spec.load == "corrected"
+        self._weights: dict[int, list[float]] = {}
         self.group = spec.group_min
         self.backlog: list[Order] = []
         self.seq = 0
@@ -88,24 +89,21 @@ class WorkloadRelease:
         self.backlog.append(Order(arrived + route.due_allowance, self.seq, route, qty, arrived))
 
     def weights(self, route: Route) -> list[float]:
-        """What a unit's planned minutes at each step of ``route`` add to that station's load."""
-        steps = route.steps
-        if self.corrected:
-            return [s.planned_min / (i + 1) for i, s in enumerate(steps)]
-        return [s.planned_min for s in steps]
+        """What a unit adds to the load of the station of each step of ``route`` (worked out once a route)."""
+        w = self._weights.get(route.index)
+        if w is None:
+            steps = route.steps
+            w = [s.planned_min / (i + 1) if self.corrected else s.planned_min for i, s in enumerate(steps)]
+            self._weights[route.index] = w
+        return w
 
     def load(self) -> list[float]:
         """Released work waiting at or upstream of each station, read off the floor (planned minutes,
         divided by the station's position in the routing under corrected load)."""
         load = [0.0] * len(self.norm)
-        weights: dict[int, list[float]] = {}
         for buffer in self.buffers:
             for part in buffer.queue:
-                route = part.route
-                w = weights.get(id(route))
-                if w is None:
-                    w = weights[id(route)] = self.weights(route)
-                steps = route.steps
+                steps, w = part.route.steps, self.weights(part.route)
                 for i in range(part.step, len(steps)):
                     load[steps[i].station] += w[i]
         return load
