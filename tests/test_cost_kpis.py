@@ -131,6 +131,24 @@ def test_maintenance_crews_are_paid_for_every_on_shift_hour_whether_they_repair_
     assert r.kpis["cost_maintenance_cny"].mean * good == pytest.approx(2 * 60.0 * 2 * 5 * 16, rel=1e-9)
 
 
+def test_each_breakdown_costs_the_spares_of_its_failure_mode():
+    # Two modes on producing time: sudden stops every 600 producing minutes at the plant's 100 CNY a
+    # repair, and a wear part every 1,200 minutes that takes 1,200 CNY of parts when it runs to failure.
+    # A unit takes 1 producing minute, so renewal-reward theory gives 100/600 + 1200/1200 CNY of spares
+    # per unit; nothing else costs money here.
+    failures = [
+        {"name": "stop", "kind": "random", "ttf_min": exp(600.0), "ttr_min": exp(20.0)},
+        {"name": "wear", "kind": "random", "ttf_min": exp(1200.0), "ttr_min": exp(20.0), "spares_cny": 1200.0},
+    ]
+    product = {"name": "p", "routing": [{"station": "m", "time_min": 1.0}], "demand": {"interarrival_min": exp(1.3)}}
+    f = build_factory([{"name": "m", "failures": failures}], [product], costs={"spares_cny_per_repair": 100.0})
+    r = simulate(f, days=200, reps=6, warmup=1440, seed=4)
+    spend = r.kpis["cost_maintenance_cny"]
+    theory = 100 / 600 + 1200 / 1200
+    assert spend.contains(theory), spend
+    assert spend.hi - spend.lo < 0.3 * theory, spend
+
+
 def test_oee_on_loaded_time_is_at_least_iso_oee_and_equal_when_there_is_always_work():
     demand_bound = simulate(_costed_line(), days=3, reps=3, warmup=600, seed=5)
     for _, row in demand_bound.table().iterrows():

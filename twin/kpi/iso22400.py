@@ -121,7 +121,7 @@ def cost_split(
         "energy": float(table[:, F["energy_cny"]].sum()) + base_cny,
         "maintenance": technician_hours(factory, calendar, t0, t1) * costs.technician_cny_per_h
         + float(table[:, F["repair_min"]].sum()) / 60 * costs.maintenance_cny_per_repair_h
-        + float(table[:, F["failures"]].sum()) * costs.spares_cny_per_repair
+        + float(table[:, F["spares_cny"]].sum())
         + float(table[:, F["interventions"]].sum()) * costs.spares_cny_per_intervention,
         "overhead": (t1 - t0) / 60 * costs.overhead_cny_per_h,
         "escapes": escaped * costs.claim_cny_per_escape + suspect_units * costs.containment_cny_per_suspect_unit,

@@ -76,6 +76,7 @@ STATION_FIELDS = (
     "interventions",
     "drifts",
     "repair_min",
+    "spares_cny",
     "queue_area",
     "queue_wait_sum",
     "queue_taken",
@@ -299,6 +300,7 @@ class Simulation:
         """The failure modes of machine ``m``, each on its own streams (the first on the single-mode streams)."""
         spec = self.factory.policies.maintenance
         recall = spec.predictive.recall if spec.regime == "predictive" and spec.predictive else 0.0
+        default_spares = self.factory.costs.spares_cny_per_repair
         out = []
         for i, f in enumerate(st.failures or []):
             key = f"{st.name}/{m}" if i == 0 else f"{st.name}/{m}/{f.name}"
@@ -310,6 +312,8 @@ class Simulation:
                     wear=f.kind == "wear_out",
                     recall=recall * f.seen,
                     mean=f.ttf_min.mean,
+                    spares=default_spares if f.spares_cny is None else f.spares_cny,
+                    renewal=f.renewal_spares_cny,
                 )
             )
         return out
@@ -406,6 +410,7 @@ class Simulation:
                     m.interventions,
                     m.drifts,
                     m.repair_min,
+                    m.spares_cny,
                 )
             stock = self.stations[k].stock
             row[_BUFFER_FIELDS:] = (buf.area, buf.wait_sum, buf.taken, stock.calls if stock else 0)

@@ -88,6 +88,10 @@ class Mode:
     recall: float
     """Share of its failures the predictive-maintenance detector announces."""
     mean: float
+    spares: float = 0.0
+    """Spare parts a breakdown of this mode uses (CNY)."""
+    renewal: float = 0.0
+    """Parts a predicted stop replaces when it renews this mode (CNY)."""
     at: float = INF
     slack: float = 0.0
     warn: float = 0.0
@@ -140,6 +144,7 @@ class Machine:
         self.seg_t0 = INF
         self.failures = self.interventions = self.drifts = 0
         self.repair_min = 0.0
+        self.spares_cny = 0.0
         self.reported_at = 0.0
         """When the last breakdown reached maintenance (noticed and called): before it, a down machine waits
         unseen. Set once per breakdown, read only by :mod:`twin.sim.recorder`."""
@@ -574,6 +579,7 @@ class Machine:
         m = self.maint
         self.set_state(DOWN)
         self.failures += 1
+        self.spares_cny += mode.spares
         now = self.env.now
         since = self._work_clock(now)
         known = now
@@ -608,6 +614,8 @@ class Machine:
             self._next_false_alarm()
             return
         renewed = [x for x in self.modes if x.wear] if kind == PREVENTIVE else [mode]
+        if kind == PREDICTED:
+            self.spares_cny += mode.renewal
         self._renew(renewed)
         if m.pm_every and any(x.wear for x in renewed):
             self.pm_left = m.pm_every

@@ -134,6 +134,18 @@ class FailureMode(Sourced):
         le=1,
         description="share of its failures condition data shows ahead; default 1 for wear_out, 0 for random",
     )
+    spares_cny: Float | None = Field(
+        default=None,
+        ge=0,
+        description="spare parts per breakdown of this mode (a worn part run to failure damages others); "
+        "default costs.spares_cny_per_repair",
+    )
+    renewal_spares_cny: Float = Field(
+        default=0.0,
+        ge=0,
+        description="parts a predicted stop replaces when it renews this mode before it fails (on top of "
+        "costs.spares_cny_per_intervention)",
+    )
 
     @property
     def seen(self) -> float:
