@@ -289,3 +289,24 @@ def test_capacity_of_two_independent_lines_is_twice_one_lines_markov_chain():
         products.append({"name": line, "routing": routing, "demand": {"interarrival_min": exp(40.0), "lot_size": 20}})
     c = capacity(build_factory(stations, products), days=5, reps=10, warmup=500, seed=14)
     assert_close(c.max_throughput, 2 * two_machine_throughput(mu1, mu2, 0) * 60, rel_width=0.02)
+
+
+def test_each_preventive_stop_costs_the_parts_it_renews_and_its_consumables():
+    # A wear part that never fails in the run, renewed by PM every 600 producing minutes: each stop
+    # replaces it (800 CNY) and uses the plant's 90 CNY of consumables. A unit takes 1 producing minute,
+    # so the spares per unit are (800 + 90) / 600 (renewal-reward), whatever else the machine does.
+    failures = [{"name": "wear", "kind": "wear_out", "ttf_min": {"dist": "weibull", "mean": 1e9, "shape": 3.0},
+                 "ttr_min": exp(20.0), "renewal_spares_cny": 800.0}]  # fmt: skip
+    product = {"name": "p", "routing": [{"station": "m", "time_min": 1.0}], "demand": {"interarrival_min": exp(1.3)}}
+    pm = {"regime": "preventive", "preventive": {"every_min": 600.0, "duration_min": 15.0}}
+    f = build_factory(
+        [{"name": "m", "failures": failures}],
+        [product],
+        policies={"maintenance": pm},
+        costs={"spares_cny_per_intervention": 90.0},
+    )
+    r = simulate(f, days=100, reps=5, warmup=1440, seed=6)
+    spend = r.kpis["cost_maintenance_cny"]
+    theory = (800 + 90) / 600
+    assert spend.contains(theory), spend
+    assert spend.hi - spend.lo < 0.1 * theory, spend

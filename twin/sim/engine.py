@@ -264,11 +264,13 @@ class Simulation:
         else:
             machines = [s.machines for s in factory.stations]
             batch_work = [0.0] * len(factory.stations)
+            corrected = release.load == "corrected"  # a batch's work counted as the norm counts it
             for route in self.routes.values():
-                for step in route.steps:
+                for i, step in enumerate(route.steps):
                     batch = factory.stations[step.station].batch
                     if batch is not None:
-                        batch_work[step.station] = max(batch_work[step.station], batch.size * step.planned_min)
+                        work = batch.size * step.planned_min / (i + 1 if corrected else 1)
+                        batch_work[step.station] = max(batch_work[step.station], work)
             stations = [[step.station for step in r.steps] for r in sorted(self.routes.values(), key=lambda r: r.index)]
             self.release = ReleaseControl(env, self.plant, release, machines, self.buffers, batch_work, stations)
             for p in factory.products:

@@ -91,7 +91,7 @@ class Mode:
     spares: float = 0.0
     """Spare parts a breakdown of this mode uses (CNY)."""
     renewal: float = 0.0
-    """Parts a predicted stop replaces when it renews this mode (CNY)."""
+    """Parts a preventive or predicted stop replaces when it renews this mode (CNY)."""
     at: float = INF
     slack: float = 0.0
     warn: float = 0.0
@@ -607,15 +607,14 @@ class Machine:
             return
         self.set_state(MAINTENANCE)
         self.interventions += 1
+        renewed = [] if kind == FALSE_ALARM else [x for x in self.modes if x.wear] if kind == PREVENTIVE else [mode]
+        self.spares_cny += sum(x.renewal for x in renewed)  # the worn parts it replaces, booked as it starts
         since = self._work_clock(self.env.now)
         yield from self._hands_on(m.pm_duration if kind == PREVENTIVE else m.pdm_duration)
         self._stopped(since)
         if kind == FALSE_ALARM:
             self._next_false_alarm()
             return
-        renewed = [x for x in self.modes if x.wear] if kind == PREVENTIVE else [mode]
-        if kind == PREDICTED:
-            self.spares_cny += mode.renewal
         self._renew(renewed)
         if m.pm_every and any(x.wear for x in renewed):
             self.pm_left = m.pm_every

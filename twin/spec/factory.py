@@ -143,8 +143,8 @@ class FailureMode(Sourced):
     renewal_spares_cny: Float = Field(
         default=0.0,
         ge=0,
-        description="parts a predicted stop replaces when it renews this mode before it fails (on top of "
-        "costs.spares_cny_per_intervention)",
+        description="parts a preventive or predicted stop replaces when it renews this mode before it fails (on "
+        "top of costs.spares_cny_per_intervention)",
     )
 
     @property
