@@ -147,8 +147,8 @@ PLANT_KPIS: dict[str, KpiInfo] = {
         "维修人工与备件",
         False,
         "maintenance crews' paid hours × technician rate + any service charged per hands-on hour + spares per "
-        "breakdown (its failure mode's, else the plant's) and per intervention, and the parts a predicted stop "
-        "replaces / good units",
+        "breakdown (its failure mode's, else the plant's) and per intervention, and the parts a preventive or "
+        "predicted stop replaces / good units",
     ),
     "cost_overhead_cny": KpiInfo(
         "CNY/unit", "  overhead", "制造费用", False, "overhead per calendar hour × hours / good units"

@@ -25,7 +25,7 @@ from twin.sim.parts import Route, RouteStep
 from twin.sim.plant import BaseLoadMeter, Plant
 from twin.sim.quality import Containment, DefectSource, Inspector
 from twin.sim.queues import AtcsParams
-from twin.sim.release import ReleaseControl, saturated_source
+from twin.sim.release import ReleaseControl, load_weights, saturated_source
 from twin.sim.rng import Streams, uniform_sampler
 from twin.sim.station import Arrival, LineStock, Maintenance, PriceCurve, StationRuntime, price_curve
 from twin.sim.tariff import CycleTariff
@@ -266,11 +266,10 @@ class Simulation:
             batch_work = [0.0] * len(factory.stations)
             corrected = release.load == "corrected"  # a batch's work counted as the norm counts it
             for route in self.routes.values():
-                for i, step in enumerate(route.steps):
+                for step, weight in zip(route.steps, load_weights(route.steps, corrected), strict=True):
                     batch = factory.stations[step.station].batch
                     if batch is not None:
-                        work = batch.size * step.planned_min / (i + 1 if corrected else 1)
-                        batch_work[step.station] = max(batch_work[step.station], work)
+                        batch_work[step.station] = max(batch_work[step.station], batch.size * weight)
             stations = [[step.station for step in r.steps] for r in sorted(self.routes.values(), key=lambda r: r.index)]
             self.release = ReleaseControl(env, self.plant, release, machines, self.buffers, batch_work, stations)
             for p in factory.products:

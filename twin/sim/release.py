@@ -34,6 +34,12 @@ from twin.spec.distributions import Sampler
 from twin.spec.factory import Demand, Release
 
 
+def load_weights(steps: list, corrected: bool) -> list[float]:
+    """What a unit adds to the workload of the station of each step: its planned minutes, divided by the
+    step's position in the routing under corrected aggregate load."""
+    return [s.planned_min / (i + 1) if corrected else s.planned_min for i, s in enumerate(steps)]
+
+
 @dataclass(slots=True)
 class Order:
     """A customer order waiting for release (workload control)."""
@@ -92,9 +98,7 @@ class WorkloadRelease:
         """What a unit adds to the load of the station of each step of ``route`` (worked out once a route)."""
         w = self._weights.get(route.index)
         if w is None:
-            steps = route.steps
-            w = [s.planned_min / (i + 1) if self.corrected else s.planned_min for i, s in enumerate(steps)]
-            self._weights[route.index] = w
+            w = self._weights[route.index] = load_weights(route.steps, self.corrected)
         return w
 
     def load(self) -> list[float]:
