@@ -219,7 +219,7 @@ def test_capacity_of_a_two_station_line_with_a_finite_buffer_matches_the_markov_
 
 
 def test_default_plant_can_sustain_more_than_its_demand():
-    c = capacity(load_factory("precision_machining"), days=14, reps=2, warmup=7 * 1440, seed=1)
+    c = capacity(load_factory("precision_machining"), days=14, reps=3, warmup=7 * 1440, seed=1)
     assert c.headroom.lo > 0
     assert c.max_throughput.mean > 1.1 * c.throughput.mean
     assert not any("saturated" in w for w in c.warnings)

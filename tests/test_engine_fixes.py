@@ -169,7 +169,7 @@ def _idle_furnaces(machines: int, crews: int | None = None, maintenance: dict | 
         "machines": machines,
         "failures": {"basis": "calendar", "ttf_min": 1000.0, "ttr_min": 10.0},
     }
-    policy = {"walk_by_min": 60.0, "travel_min": 30.0, **(maintenance or {})}
+    policy = {"walk_by_min": 60.0, "travel_min": 30.0, "parts_at_start": "new", **(maintenance or {})}
     if crews:
         policy["crews"] = crews
     product = {"name": "p", "demand": NEVER, "routing": [{"station": "furnace", "time_min": 1.0}]}
@@ -199,7 +199,8 @@ def test_a_machine_down_while_idle_starts_work_only_when_repaired():
         "demand": {"plan": [{"at_min": 1050.0, "qty": 1}]},
         "routing": [{"station": "furnace", "time_min": 1.0}],
     }
-    f = build_factory([station], [product], policies={"maintenance": {"walk_by_min": 60.0, "travel_min": 30.0}})
+    maintenance = {"walk_by_min": 60.0, "travel_min": 30.0, "parts_at_start": "new"}
+    f = build_factory([station], [product], policies={"maintenance": maintenance})
     r = simulate(f, days=1, reps=1, warmup=0, seed=1)
     assert r.kpis["lead_time_min"].mean == pytest.approx(1101 - 1050)
 

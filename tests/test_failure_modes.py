@@ -7,13 +7,16 @@ import math
 import numpy as np
 import pytest
 from conftest import exp, saturated
+from pydantic import TypeAdapter
 from scipy import integrate, special
 
 from twin import compare, simulate
 from twin.kpi.stats import estimate
 from twin.plan.investments import apply_investments, load_catalogue, order_investments
 from twin.sim.engine import STATION_FIELDS, Layout, Simulation
+from twin.sim.stationary import stationary_start
 from twin.spec import Factory
+from twin.spec.distributions import Distribution
 
 STATION = {name: i for i, name in enumerate(STATION_FIELDS)}
 RANDOM_TTR, WEAR_TTR, STOP_MIN = 7.0, 13.0, 5.0
@@ -155,3 +158,70 @@ def test_a_due_preventive_stop_waits_for_a_free_crew_while_the_machine_runs_on()
     row = _rows(_plant([WEAR | {"ttf_min": exp(300.0), "ttr_min": 120.0}], pm, machines=4), days=10)[0]
     assert row[STATION["interventions"]] > 20
     assert row[STATION["maintenance"]] == pytest.approx(STOP_MIN * row[STATION["interventions"]])
+
+
+@pytest.mark.parametrize("every", [None, 400.0])
+def test_a_short_run_fails_at_the_long_run_rate_because_parts_start_at_their_stationary_age(every):
+    # 300 machines watched for a third of a mean life (1,000 producing min, Weibull shape 3). Parts new
+    # at the start would give F(333) ≈ 3 % failures per machine; a plant in its long-run state fails
+    # at the renewal rate from the first minute: producing / 1000 under run-to-failure, and under
+    # age replacement every 400 min, F(T) / ∫0^T R failures and R(T) / ∫0^T R planned stops per
+    # producing minute (renewal-reward; a stationary renewal process has E N(t) = rate × t for any t).
+    eta = 1000.0 / special.gamma(1 + 1 / 3)
+    survive = lambda t: math.exp(-((t / eta) ** 3))  # noqa: E731
+    if every is None:
+        maintenance, fail_rate, stop_rate = None, 1 / 1000, 0.0
+    else:
+        maintenance = {"regime": "preventive", "preventive": {"every_min": every, "duration_min": STOP_MIN}}
+        cycle = integrate.quad(survive, 0, every)[0]
+        fail_rate, stop_rate = (1 - survive(every)) / cycle, survive(every) / cycle
+    row = _rows(_plant([WEAR | {"ttr_min": WEAR_TTR}], maintenance, machines=300), days=1 / 3 / 1440 * 1000)[0]
+    producing = row[STATION["producing"]]
+    assert _poisson_ok(row[STATION["failures"]], producing * fail_rate), (
+        row[STATION["failures"]],
+        producing * fail_rate,
+    )
+    assert _poisson_ok(row[STATION["interventions"]], producing * stop_rate), (
+        row[STATION["interventions"]],
+        producing * stop_rate,
+    )
+    if every is None:  # far more than new parts would give
+        assert row[STATION["failures"]] > 3 * 300 * (1 - survive(1000 / 3))
+    else:  # new parts would see no planned stop before minute 400
+        assert row[STATION["interventions"]] > 100
+
+
+@pytest.mark.parametrize(
+    "life",
+    [
+        exp(100.0),
+        {"dist": "weibull", "mean": 1000.0, "shape": 3.0},
+        {"dist": "lognormal", "mean": 300.0, "cv": 1.0},
+        {"dist": "gamma", "mean": 100.0, "cv": 0.5},
+        {"dist": "uniform", "low": 10.0, "high": 30.0},
+        {"dist": "triangular", "low": 10.0, "mode": 15.0, "high": 40.0},
+        {"dist": "normal", "mean": 100.0, "sd": 80.0},
+        {"dist": "empirical", "values": [10.0, 30.0, 30.0]},
+        50.0,
+    ],
+)
+def test_a_part_run_to_failure_starts_with_the_mean_remaining_life_of_renewal_theory(life):
+    # Observed at a random time, a run-to-failure part has E[L^2] / (2 E[L]) left (the inspection
+    # paradox: long lives are more likely to be the one in service).
+    dist = TypeAdapter(Distribution).validate_python(life)
+    rng = np.random.default_rng(7)
+    left = np.array([stationary_start(dist, None, *rng.random(2))[1] for _ in range(4000)])
+    theory = (dist.variance + dist.mean**2) / (2 * dist.mean)
+    assert abs(left.mean() - theory) < 4 * left.std() / math.sqrt(left.size) + 1e-9, (left.mean(), theory)
+
+
+def test_under_age_replacement_a_part_starts_younger_than_the_renewal_age():
+    # Age density R(a) / ∫0^T R on [0, T]: its mean is ∫0^T a R(a) da / ∫0^T R(a) da.
+    dist = TypeAdapter(Distribution).validate_python({"dist": "weibull", "mean": 1000.0, "shape": 3.0})
+    rng = np.random.default_rng(8)
+    ages = np.array([stationary_start(dist, 400.0, *rng.random(2))[0] for _ in range(4000)])
+    eta = 1000.0 / special.gamma(1 + 1 / 3)
+    survive = lambda t: math.exp(-((t / eta) ** 3))  # noqa: E731
+    theory = integrate.quad(lambda a: a * survive(a), 0, 400)[0] / integrate.quad(survive, 0, 400)[0]
+    assert ages.max() <= 400.0
+    assert abs(ages.mean() - theory) < 4 * ages.std() / math.sqrt(ages.size), (ages.mean(), theory)

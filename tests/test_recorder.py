@@ -59,7 +59,7 @@ def test_machine_produces_for_ten_minutes_of_every_twenty():
 def test_breakdown_is_unreported_until_someone_walks_by():
     plant = _plant(
         stations=[{"name": "m", "failures": {"basis": "operating", "ttf_min": 100, "ttr_min": 50}}],
-        policies={"release": {"policy": "saturated"}, "maintenance": {"walk_by_min": 30}},
+        policies={"release": {"policy": "saturated"}, "maintenance": {"walk_by_min": 30, "parts_at_start": "new"}},
     )
     # producing from 0; the machine fails after 100 producing minutes, is noticed at 130, repaired by 180
     rec = record(plant, seed=1, start_min=95, end_min=185, every_min=5)

@@ -203,7 +203,7 @@ def test_littles_law_holds_on_the_reference_plants(plant):
     from twin import load_factory
     from twin.kpi.stats import estimate
 
-    r = simulate(load_factory(plant), days=28, reps=4, warmup=7 * 1440, seed=31)
+    r = simulate(load_factory(plant), days=28, reps=5, warmup=7 * 1440, seed=31)
     table = r.table()
     exits_per_min = table["throughput_per_h"] / 60 / (1 - table["scrap_rate"])
     relative_gap = estimate(list((table["wip"] - exits_per_min * table["flow_time_min"]) / table["wip"]))

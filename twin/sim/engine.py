@@ -28,6 +28,7 @@ from twin.sim.queues import AtcsParams
 from twin.sim.release import ReleaseControl, load_weights, saturated_source
 from twin.sim.rng import Streams, uniform_sampler
 from twin.sim.station import Arrival, LineStock, Maintenance, PriceCurve, StationRuntime, price_curve
+from twin.sim.stationary import stationary_start
 from twin.sim.tariff import CycleTariff
 from twin.spec.distributions import Sampler
 from twin.spec.factory import Calendar, Factory, Station
@@ -302,9 +303,14 @@ class Simulation:
         spec = self.factory.policies.maintenance
         recall = spec.predictive.recall if spec.regime == "predictive" and spec.predictive else 0.0
         default_spares = self.factory.costs.spares_cny_per_repair
+        pm_every = spec.preventive.every_min if spec.regime != "reactive" and spec.preventive else None
         out = []
         for i, f in enumerate(st.failures or []):
             key = f"{st.name}/{m}" if i == 0 else f"{st.name}/{m}/{f.name}"
+            renew_at = pm_every if f.kind == "wear_out" and f.basis == "operating" else None
+            age, first = 0.0, None
+            if spec.parts_at_start == "long_run":
+                age, first = stationary_start(f.ttf_min, renew_at, *streams(f"start/{key}").random(2).tolist())
             out.append(
                 Mode(
                     calendar=f.basis == "calendar",
@@ -315,6 +321,8 @@ class Simulation:
                     mean=f.ttf_min.mean,
                     spares=default_spares if f.spares_cny is None else f.spares_cny,
                     renewal=f.renewal_spares_cny,
+                    age=age,
+                    first=first,
                 )
             )
         return out

@@ -11,7 +11,9 @@ or room downstream and for the next strike at once, so both go through the same 
 
 A machine's failure modes compete: each has its own clock (producing time or the work clock), the
 first to strike fails the machine, and its repair renews that mode only. Preventive maintenance
-renews the wear-out modes; a predictive warning renews the mode it foresaw.
+renews the wear-out modes; a predictive warning renews the mode it foresaw. A run starts with each
+mode's part at its long-run age, not new (:mod:`twin.sim.stationary`), so a window of weeks sees
+wear-out parts fail at their long-run rate.
 
 A non-interruptible station (a carburising furnace, a quench) starts a cycle only in working time
 and then runs it to its end through breaks and shift ends. The minutes it runs on past its calendar
@@ -92,6 +94,10 @@ class Mode:
     """Spare parts a breakdown of this mode uses (CNY)."""
     renewal: float = 0.0
     """Parts a preventive or predicted stop replaces when it renews this mode (CNY)."""
+    age: float = 0.0
+    """Age of the part in service when the run starts (on the mode's clock): see :mod:`twin.sim.stationary`."""
+    first: float | None = None
+    """Remaining life of that part (``None``: it starts new and draws a whole life)."""
     at: float = INF
     slack: float = 0.0
     warn: float = 0.0
@@ -160,7 +166,8 @@ class Machine:
         self.cal_due: Mode | None = None
         self.due_at, self.due_event = INF, env.event()
         self.wears = any(mode.wear for mode in modes)
-        self.pm_left = m.pm_every if m.pm_every and self.wears else INF
+        worn = next((mode.age for mode in self.op_modes if mode.wear), 0.0)
+        self.pm_left = max(0.0, m.pm_every - worn) if m.pm_every and self.wears else INF
         self.fa_rate = 0.0
         self._renew(modes)
         if m.precision < 1:
@@ -515,7 +522,8 @@ class Machine:
         now = self.env.now
         events = [self.ttf_left + mode.slack for mode in self.op_modes]
         for mode in renewed:
-            life = mode.ttf()
+            life = mode.ttf() if mode.first is None else mode.first
+            mode.first = None
             mode.warn = 0.0
             if mode.recall > 0 and self.uniform() < mode.recall:
                 delay = (m.condition(now) - now) if m.condition else 0.0

@@ -509,6 +509,10 @@ class Maintenance(Sourced):
     )
     preventive: Preventive | None = None
     predictive: Predictive | None = None
+    parts_at_start: Literal["long_run", "new"] = Field(
+        default="long_run",
+        description="each failure mode's part at the run's start: at its long-run age (a plant in service) or new",
+    )
 
     @model_validator(mode="after")
     def _regime_has_parameters(self) -> Maintenance:
