@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import exp, saturated
 from pydantic import TypeAdapter
-from scipy import integrate, special
+from scipy import integrate, special, stats
 
 from twin import compare, simulate
 from twin.kpi.stats import estimate
@@ -197,6 +197,7 @@ def test_a_short_run_fails_at_the_long_run_rate_because_parts_start_at_their_sta
         exp(100.0),
         {"dist": "weibull", "mean": 1000.0, "shape": 3.0},
         {"dist": "lognormal", "mean": 300.0, "cv": 1.0},
+        {"dist": "lognormal", "mean": 300.0, "cv": 3.0},  # a heavy tail: 1,500 left on average
         {"dist": "gamma", "mean": 100.0, "cv": 0.5},
         {"dist": "uniform", "low": 10.0, "high": 30.0},
         {"dist": "triangular", "low": 10.0, "mode": 15.0, "high": 40.0},
@@ -225,3 +226,34 @@ def test_under_age_replacement_a_part_starts_younger_than_the_renewal_age():
     theory = integrate.quad(lambda a: a * survive(a), 0, 400)[0] / integrate.quad(survive, 0, 400)[0]
     assert ages.max() <= 400.0
     assert abs(ages.mean() - theory) < 4 * ages.std() / math.sqrt(ages.size), (ages.mean(), theory)
+
+
+@pytest.mark.parametrize(
+    ("life", "survive", "renew_at"),
+    [
+        (
+            {"dist": "weibull", "mean": 1000.0, "shape": 3.0},
+            stats.weibull_min(3.0, scale=1000 / special.gamma(4 / 3)).sf,
+            None,
+        ),
+        (
+            {"dist": "weibull", "mean": 1000.0, "shape": 3.0},
+            stats.weibull_min(3.0, scale=1000 / special.gamma(4 / 3)).sf,
+            400.0,
+        ),
+        (
+            {"dist": "lognormal", "mean": 300.0, "cv": 3.0},
+            stats.lognorm(math.sqrt(math.log(10)), scale=300 / math.sqrt(10)).sf,
+            None,
+        ),
+        ({"dist": "gamma", "mean": 100.0, "cv": 2.0}, stats.gamma(0.25, scale=400.0).sf, None),
+    ],
+)
+def test_the_starting_age_is_the_quantile_of_the_equilibrium_age_distribution(life, survive, renew_at):
+    # P(age <= a) = ∫0^a R / ∫0^T R: the age drawn from a uniform u is that distribution's u-quantile.
+    dist = TypeAdapter(Distribution).validate_python(life)
+    end = math.inf if renew_at is None else renew_at
+    total = integrate.quad(survive, 0, end, limit=500)[0]
+    for u in (0.1, 0.5, 0.9, 0.99):
+        age = stationary_start(dist, renew_at, u, 0.5)[0]
+        assert integrate.quad(survive, 0, age, limit=500)[0] / total == pytest.approx(u, abs=2e-3), u

@@ -307,6 +307,8 @@ class Simulation:
         out = []
         for i, f in enumerate(st.failures or []):
             key = f"{st.name}/{m}" if i == 0 else f"{st.name}/{m}/{f.name}"
+            # PM counts producing time, so it is an age replacement only of an operating-basis wear-out
+            # mode; a calendar-basis one starts as if run to failure (its PM comes at no fixed age of its own)
             renew_at = pm_every if f.kind == "wear_out" and f.basis == "operating" else None
             age, first = 0.0, None
             if spec.parts_at_start == "long_run":

@@ -100,7 +100,12 @@ def _life(dist: Distribution, renew_at: float) -> _Life:
 def _tabulate(dist: Distribution, renew_at: float) -> _Life:
     rv = _continuous(dist)
     if rv is not None:
-        ages = np.linspace(0.0, min(renew_at, float(rv.isf(TAIL))), GRID)
+        # quantiles, not evenly spaced ages, so a heavy tail neither coarsens the grid where the mass is
+        # nor is cut short: each cell holds at most 1/GRID of the probability
+        half = GRID // 2
+        alive = np.concatenate((np.linspace(1.0, 0.01, half), np.logspace(-2, math.log10(TAIL), GRID - half)[1:]))
+        ages = np.concatenate(([0.0], rv.isf(alive)))
+        ages = np.append(ages[ages < renew_at], renew_at) if renew_at < ages[-1] else ages
         survival = rv.sf(ages)
         area = np.concatenate(([0.0], np.cumsum((survival[1:] + survival[:-1]) / 2 * np.diff(ages))))
         return _Life(rv, None, ages, area)
