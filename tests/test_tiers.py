@@ -126,8 +126,8 @@ STEP_EFFECTS = {
     # ERP-MES); SMED; SPC corrects drifts; MDC alarms, andon and EAM shorten breakdowns and PM renews
     # the wear-out modes of the CNCs and grinders (issue 9). Availability and OEE are not among them:
     # at demand-bound stations the time freed turns into starved time, not output. Nor the maintenance
-    # line: PM's saving on worn parts run to failure (-0.21 CNY/unit, -5 %) rests on a handful of wear-out
-    # breakdowns in four weeks (paired CI [-0.92, +0.50] CNY/unit in 8 replications);
+    # line: PM's saving on worn parts run to failure (-0.20 CNY/unit, -5 %) rests on a handful of wear-out
+    # breakdowns in four weeks (paired CI [-0.91, +0.52] CNY/unit in 8 replications);
     # tests/test_cost_kpis.py checks the spares mechanism. Nor the overtime share: the late shift stays
     # a handful of evenings in four weeks, too few for a paired interval per step (asserted from basic
     # to leading below).
@@ -139,17 +139,17 @@ STEP_EFFECTS = {
         "first_pass_yield": +1,
         "milling.setup_share": -1,
         "milling.down_share": -1,
-    },  # not grinding's or turning's down share (-1.0 and -1.3 points, paired CIs spanning zero in 8
+    },  # not grinding's or turning's down share (-1.0 and -1.4 points, paired CIs spanning zero in 8
     # replications): with wear-out parts at their long-run age, a few repairs of hours per window on two
     # or four machines make them noisier than milling's five
     # Predictive maintenance; EMS switch-off; robot loading frees machinists. Not lead time or on-time:
     # since MES releases by corrected aggregate load and dispatches by ATCS, APS's grouping of
-    # same-product orders at release saves ~3 % of lead time (CI [-221, -2] min in 8 replications, too
+    # same-product orders at release saves ~3 % of lead time (CI [-217, -1] min in 8 replications, too
     # close to zero to assert) and
     # no set-ups, the dispatch rule already keeping same-product work together. Not
     # milling.down_share: PdM acts only on what the advanced plant's PM leaves (wear-out failures
-    # before the PM is due, the tenth of sudden stops condition data shows): -0.3 points of a 4 % down
-    # share (CI [-0.75, +0.10] in 8 replications), though its breakdowns fall clearly.
+    # before the PM is due, the tenth of sudden stops condition data shows): -0.4 points of a 4 % down
+    # share (CI [-0.85, +0.05] in 8 replications), though its breakdowns fall clearly.
     "precision_machining_excellent": {
         "milling.failures_per_1000h": -1,  # PdM turns foreseen wear-out failures into planned stops
         "energy_kwh_per_unit": -1,
@@ -165,8 +165,8 @@ STEP_EFFECTS = {
         "scrap_rate": -1,
         "first_pass_yield": +1,
         "grinding.setup_share": -1,  # the twin-fitted ATCS set-up weight: ~1.8 points
-    },  # not lead time: event-driven release adds nothing measurable to corrected-load release (CI [-105,
-    # +86] min in 8 replications)
+    },  # not lead time: event-driven release adds nothing measurable to corrected-load release (CI [-76,
+    # +110] min in 8 replications)
 }
 
 
