@@ -285,6 +285,13 @@ CALENDAR_AT = "stations:\n"
             "policies.dispatch",
             "'edd'",
         ),
+        (
+            "release: {policy: saturated}",
+            "release: {policy: saturated}\n  maintenance: {parts_at_start: old}",
+            4,
+            "policies.maintenance.parts_at_start",
+            "'long_run'",
+        ),
         ("name: saw", "name: band saw", 5, "stations[0].name", "without spaces"),
         (
             CALENDAR_AT,
@@ -317,6 +324,7 @@ CALENDAR_AT = "stations:\n"
         "bool-for-time",
         "unknown-release-policy",
         "unknown-dispatch-rule",
+        "unknown-start-of-parts",
         "name-with-space",
         "clock-25h",
         "overlapping-shifts",
