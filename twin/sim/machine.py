@@ -166,6 +166,8 @@ class Machine:
         self.cal_due: Mode | None = None
         self.due_at, self.due_event = INF, env.event()
         self.wears = any(mode.wear for mode in modes)
+        # the PM count runs from the age of the (first) wear-out part; a second wear-out mode on the same
+        # machine keeps its own stationary age, an approximation, as a wear-out repair restarts the count for both
         worn = next((mode.age for mode in self.op_modes if mode.wear), 0.0)
         self.pm_left = max(0.0, m.pm_every - worn) if m.pm_every and self.wears else INF
         self.fa_rate = 0.0
