@@ -26,6 +26,11 @@ WEAR = {"name": "wear", "kind": "wear_out", "ttf_min": {"dist": "weibull", "mean
 RANDOM = {"name": "sudden", "kind": "random", "ttf_min": exp(2000.0)}
 
 
+def wear_survival(t: float) -> float:
+    """R(t) of WEAR's life: Weibull of shape 3 and mean 1,000 (scale 1000 / Γ(4/3))."""
+    return math.exp(-((t / (1000.0 / special.gamma(4 / 3))) ** 3))
+
+
 def _rows(factory: Factory, days: float, seed: int = 1) -> np.ndarray:
     """Station table of replication 0 at the end of ``days``: one row per station."""
     layout = Layout(len(factory.stations))
@@ -79,9 +84,7 @@ def test_preventive_maintenance_renews_the_wear_out_mode_only():
     wear, sudden = WEAR | {"ttr_min": WEAR_TTR}, RANDOM | {"ttr_min": RANDOM_TTR}
     pm = {"regime": "preventive", "preventive": {"every_min": 400.0, "duration_min": STOP_MIN}}
     reactive, preventive = (_rows(_plant([sudden, wear], m), days=60)[0] for m in (None, pm))
-    eta = 1000.0 / special.gamma(1 + 1 / 3)
-    survive = lambda t: math.exp(-((t / eta) ** 3))  # noqa: E731
-    age_rate = (1 - survive(400.0)) / integrate.quad(survive, 0, 400.0)[0]
+    age_rate = (1 - wear_survival(400.0)) / integrate.quad(wear_survival, 0, 400.0)[0]
     for row, wear_rate in ((reactive, 1 / 1000), (preventive, age_rate)):
         producing = row[STATION["producing"]]
         n_random, n_wear = _by_mode(row)
@@ -167,14 +170,12 @@ def test_a_short_run_fails_at_the_long_run_rate_because_parts_start_at_their_sta
     # at the renewal rate from the first minute: producing / 1000 under run-to-failure, and under
     # age replacement every 400 min, F(T) / ∫0^T R failures and R(T) / ∫0^T R planned stops per
     # producing minute (renewal-reward; a stationary renewal process has E N(t) = rate × t for any t).
-    eta = 1000.0 / special.gamma(1 + 1 / 3)
-    survive = lambda t: math.exp(-((t / eta) ** 3))  # noqa: E731
     if every is None:
         maintenance, fail_rate, stop_rate = None, 1 / 1000, 0.0
     else:
         maintenance = {"regime": "preventive", "preventive": {"every_min": every, "duration_min": STOP_MIN}}
-        cycle = integrate.quad(survive, 0, every)[0]
-        fail_rate, stop_rate = (1 - survive(every)) / cycle, survive(every) / cycle
+        cycle = integrate.quad(wear_survival, 0, every)[0]
+        fail_rate, stop_rate = (1 - wear_survival(every)) / cycle, wear_survival(every) / cycle
     row = _rows(_plant([WEAR | {"ttr_min": WEAR_TTR}], maintenance, machines=300), days=1 / 3 / 1440 * 1000)[0]
     producing = row[STATION["producing"]]
     assert _poisson_ok(row[STATION["failures"]], producing * fail_rate), (
@@ -186,7 +187,7 @@ def test_a_short_run_fails_at_the_long_run_rate_because_parts_start_at_their_sta
         producing * stop_rate,
     )
     if every is None:  # far more than new parts would give
-        assert row[STATION["failures"]] > 3 * 300 * (1 - survive(1000 / 3))
+        assert row[STATION["failures"]] > 3 * 300 * (1 - wear_survival(1000 / 3))
     else:  # new parts would see no planned stop before minute 400
         assert row[STATION["interventions"]] > 100
 
@@ -218,12 +219,10 @@ def test_a_part_run_to_failure_starts_with_the_mean_remaining_life_of_renewal_th
 
 def test_under_age_replacement_a_part_starts_younger_than_the_renewal_age():
     # Age density R(a) / ∫0^T R on [0, T]: its mean is ∫0^T a R(a) da / ∫0^T R(a) da.
-    dist = TypeAdapter(Distribution).validate_python({"dist": "weibull", "mean": 1000.0, "shape": 3.0})
+    dist = TypeAdapter(Distribution).validate_python(WEAR["ttf_min"])
     rng = np.random.default_rng(8)
     ages = np.array([stationary_start(dist, 400.0, *rng.random(2))[0] for _ in range(4000)])
-    eta = 1000.0 / special.gamma(1 + 1 / 3)
-    survive = lambda t: math.exp(-((t / eta) ** 3))  # noqa: E731
-    theory = integrate.quad(lambda a: a * survive(a), 0, 400)[0] / integrate.quad(survive, 0, 400)[0]
+    theory = integrate.quad(lambda a: a * wear_survival(a), 0, 400)[0] / integrate.quad(wear_survival, 0, 400)[0]
     assert ages.max() <= 400.0
     assert abs(ages.mean() - theory) < 4 * ages.std() / math.sqrt(ages.size), (ages.mean(), theory)
 
@@ -231,16 +230,8 @@ def test_under_age_replacement_a_part_starts_younger_than_the_renewal_age():
 @pytest.mark.parametrize(
     ("life", "survive", "renew_at"),
     [
-        (
-            {"dist": "weibull", "mean": 1000.0, "shape": 3.0},
-            stats.weibull_min(3.0, scale=1000 / special.gamma(4 / 3)).sf,
-            None,
-        ),
-        (
-            {"dist": "weibull", "mean": 1000.0, "shape": 3.0},
-            stats.weibull_min(3.0, scale=1000 / special.gamma(4 / 3)).sf,
-            400.0,
-        ),
+        (WEAR["ttf_min"], wear_survival, None),
+        (WEAR["ttf_min"], wear_survival, 400.0),
         (
             {"dist": "lognormal", "mean": 300.0, "cv": 3.0},
             stats.lognorm(math.sqrt(math.log(10)), scale=300 / math.sqrt(10)).sf,

@@ -16,51 +16,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from scipy import stats
 
-from twin.spec.distributions import (
-    Deterministic,
-    Distribution,
-    Empirical,
-    Exponential,
-    Gamma,
-    Lognormal,
-    Normal,
-    Triangular,
-    Uniform,
-    Weibull,
-)
+from twin.spec.distributions import Deterministic, Distribution, Empirical, Law, Normal
 
 GRID = 4097
 """Points of the age grid the equilibrium distribution is inverted on (its error is far below a draw's)."""
 TAIL = 1e-12
 """Survival probability past which a life is taken as ended (the grid's end without preventive renewal)."""
-
-
-def _continuous(dist: Distribution) -> stats.rv_continuous | None:
-    """The scipy distribution a sampler draws from, or ``None`` for one with a finite set of values."""
-    match dist:
-        case Exponential():
-            return stats.expon(scale=dist.mean)
-        case Uniform():
-            return stats.uniform(loc=dist.low, scale=dist.high - dist.low)
-        case Triangular():
-            width = dist.high - dist.low
-            return stats.triang(c=(dist.mode - dist.low) / width, loc=dist.low, scale=width)
-        case Normal() if dist.sd > 0:
-            return stats.truncnorm(a=-dist.mu / dist.sd, b=math.inf, loc=dist.mu, scale=dist.sd)
-        case Lognormal():
-            sigma2 = math.log1p(dist.cv**2)
-            return stats.lognorm(s=math.sqrt(sigma2), scale=math.exp(math.log(dist.mean) - sigma2 / 2))
-        case Gamma():
-            shape = 1 / dist.cv**2
-            return stats.gamma(a=shape, scale=dist.mean / shape)
-        case Weibull():
-            return stats.weibull_min(c=dist.shape, scale=dist.scale)
-    return None
 
 
 def _values(dist: Distribution) -> np.ndarray:
@@ -77,7 +41,7 @@ def _values(dist: Distribution) -> np.ndarray:
 class _Life:
     """A life distribution ready for stationary starts: the scipy law (or the values) and the age table."""
 
-    rv: Any
+    rv: Law | None
     values: np.ndarray | None
     ages: np.ndarray
     area: np.ndarray
@@ -98,7 +62,7 @@ def _life(dist: Distribution, renew_at: float) -> _Life:
 
 
 def _tabulate(dist: Distribution, renew_at: float) -> _Life:
-    rv = _continuous(dist)
+    rv = dist.law()
     if rv is not None:
         # quantiles, not evenly spaced ages, so a heavy tail neither coarsens the grid where the mass is
         # nor is cut short: each cell holds at most 1/GRID of the probability

@@ -20,6 +20,9 @@ from pydantic import BeforeValidator, Field, model_validator
 from twin.spec.base import Float, Sourced
 
 Sampler = Callable[[], float]
+Law = Any
+"""A frozen scipy.stats distribution (imported lazily: scipy.stats is slow to import and a run needs it only
+to start its failure modes at their long-run age, :mod:`twin.sim.stationary`)."""
 _BLOCK = 256
 MAX_VALUE = 1e9
 """Largest parameter of a distribution (minutes: about 1,900 years), so every draw stays finite."""
@@ -46,6 +49,10 @@ class Deterministic(Sourced):
     def sampler(self, rng: np.random.Generator) -> Sampler:
         return repeat(float(self.value)).__next__
 
+    def law(self) -> Law | None:
+        """The scipy distribution the sampler draws from; ``None``: the draws take a finite set of values."""
+        return None
+
 
 class Exponential(Sourced):
     dist: Literal["exponential"]
@@ -58,6 +65,11 @@ class Exponential(Sourced):
     def sampler(self, rng: np.random.Generator) -> Sampler:
         mean = self.mean
         return blocks(lambda n: rng.exponential(mean, n)).__next__
+
+    def law(self) -> Law:
+        from scipy import stats
+
+        return stats.expon(scale=self.mean)
 
 
 class Uniform(Sourced):
@@ -82,6 +94,11 @@ class Uniform(Sourced):
     def sampler(self, rng: np.random.Generator) -> Sampler:
         lo, hi = self.low, self.high
         return blocks(lambda n: rng.uniform(lo, hi, n)).__next__
+
+    def law(self) -> Law:
+        from scipy import stats
+
+        return stats.uniform(loc=self.low, scale=self.high - self.low)
 
 
 class Triangular(Sourced):
@@ -108,6 +125,12 @@ class Triangular(Sourced):
     def sampler(self, rng: np.random.Generator) -> Sampler:
         a, c, b = self.low, self.mode, self.high
         return blocks(lambda n: rng.triangular(a, c, b, n)).__next__
+
+    def law(self) -> Law:
+        from scipy import stats
+
+        width = self.high - self.low
+        return stats.triang(c=(self.mode - self.low) / width, loc=self.low, scale=width)
 
 
 class Normal(Sourced):
@@ -150,6 +173,14 @@ class Normal(Sourced):
 
         return blocks(draw).__next__
 
+    def law(self) -> Law | None:
+        """The normal truncated at zero; ``None`` without spread (every draw is the mean)."""
+        if self.sd == 0:
+            return None
+        from scipy import stats
+
+        return stats.truncnorm(a=-self.mu / self.sd, b=math.inf, loc=self.mu, scale=self.sd)
+
 
 class Lognormal(Sourced):
     dist: Literal["lognormal"]
@@ -160,10 +191,20 @@ class Lognormal(Sourced):
     def variance(self) -> float:
         return (self.cv * self.mean) ** 2
 
-    def sampler(self, rng: np.random.Generator) -> Sampler:
+    def _log_params(self) -> tuple[float, float]:
+        """(mu, sigma) of the underlying normal, from the mean and cv."""
         sigma2 = math.log1p(self.cv**2)
-        mu, sigma = math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2)
+        return math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2)
+
+    def sampler(self, rng: np.random.Generator) -> Sampler:
+        mu, sigma = self._log_params()
         return blocks(lambda n: rng.lognormal(mu, sigma, n)).__next__
+
+    def law(self) -> Law:
+        from scipy import stats
+
+        mu, sigma = self._log_params()
+        return stats.lognorm(s=sigma, scale=math.exp(mu))
 
 
 class Gamma(Sourced):
@@ -175,10 +216,19 @@ class Gamma(Sourced):
     def variance(self) -> float:
         return (self.cv * self.mean) ** 2
 
-    def sampler(self, rng: np.random.Generator) -> Sampler:
+    def _shape_scale(self) -> tuple[float, float]:
         shape = 1 / self.cv**2
-        scale = self.mean / shape
+        return shape, self.mean / shape
+
+    def sampler(self, rng: np.random.Generator) -> Sampler:
+        shape, scale = self._shape_scale()
         return blocks(lambda n: rng.gamma(shape, scale, n)).__next__
+
+    def law(self) -> Law:
+        from scipy import stats
+
+        shape, scale = self._shape_scale()
+        return stats.gamma(a=shape, scale=scale)
 
 
 class Weibull(Sourced):
@@ -200,6 +250,11 @@ class Weibull(Sourced):
     def sampler(self, rng: np.random.Generator) -> Sampler:
         k, scale = self.shape, self.scale
         return blocks(lambda n: scale * rng.weibull(k, n)).__next__
+
+    def law(self) -> Law:
+        from scipy import stats
+
+        return stats.weibull_min(c=self.shape, scale=self.scale)
 
 
 class Empirical(Sourced):
@@ -226,6 +281,9 @@ class Empirical(Sourced):
     def sampler(self, rng: np.random.Generator) -> Sampler:
         values = np.asarray(self.values, dtype=float)
         return blocks(lambda n: rng.choice(values, n)).__next__
+
+    def law(self) -> Law | None:
+        return None
 
 
 DIST_NAMES = (
