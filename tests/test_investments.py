@@ -137,7 +137,11 @@ MECHANISMS = {
         and _heads(a, "machinists") < _heads(b, "machinists")
     ),
     "ai_pdm": lambda b, a: a.policies.maintenance.predictive.recall > b.policies.maintenance.predictive.recall,
-    "ai_scheduling": lambda b, a: a.policies.release.on_starving and not b.policies.release.on_starving,
+    "ai_scheduling": lambda b, a: (
+        a.policies.release.on_starving
+        and a.policies.batch_loading == "lookahead"
+        and b.policies.batch_loading == "fixed_wait"
+    ),
     "ai_energy": lambda b, a: a.energy.switch_off_after_min == 5,
     "ai_process_control": lambda b, a: a.station("milling").quality.scrap < 0.75 * b.station("milling").quality.scrap,
     "digital_twin_ops": lambda b, a: (

@@ -185,7 +185,11 @@ def factories(draw) -> Factory:
         "name": "random_plant",
         "stations": station_list,
         "products": product_list,
-        "policies": {"release": release, "dispatch": draw(st.sampled_from(DISPATCH_RULES))},
+        "policies": {
+            "release": release,
+            "dispatch": draw(st.sampled_from(DISPATCH_RULES)),
+            "batch_loading": draw(st.sampled_from(("fixed_wait", "lookahead"))),
+        },
     }
     if draw(st.booleans()):
         spec["calendar"] = draw(calendars())

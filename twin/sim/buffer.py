@@ -86,9 +86,7 @@ class Buffer:
             else:
                 self.queue.push(part)
             if self.watchers:
-                for ev in self.watchers:
-                    ev.succeed()
-                self.watchers = []
+                self.wake_watchers()
             return None
         ev = self.env.event()
         self.putters.append((part, ev))
@@ -176,6 +174,12 @@ class Buffer:
         ev = self.env.event()
         self.watchers.append(ev)
         return ev
+
+    def wake_watchers(self) -> None:
+        """Fire the :meth:`watch` events: a part came, or (look-ahead loading) no more will."""
+        for ev in self.watchers:
+            ev.succeed()
+        self.watchers = []
 
     def flush(self) -> None:
         self._tick(self.env.now)

@@ -336,6 +336,8 @@ class Machine:
             for part in passed:
                 self.plant.step_done(route.steps[part.step].planned_min)
                 part.step += 1
+                if part.step == route.ahead:
+                    route.coming -= 1  # on its way no more: queued at its look-ahead batch station
                 if part.step == len(route.steps):
                     self.plant.finish(part)
                     continue
@@ -369,14 +371,19 @@ class Machine:
         return passed
 
     def _fill_batch(self, first: Part) -> Generator[simpy.Event, object, list[Part]]:
-        """Collect up to a full batch of ``first``'s product, waiting at most ``batch_wait``; under load
-        shifting, a part-full load then waits on (still filling) for the cheapest cycle start within
-        ``tariff_hold``, unless one of its units is already past its due date."""
+        """Collect up to a full batch of ``first``'s product, waiting at most ``batch_wait``; with
+        look-ahead loading, only while units of the product are on their way (a load waits for no
+        unit that is not coming). Under load shifting, a part-full load then waits on (still filling)
+        for the cheapest cycle start within ``tariff_hold``, unless one of its units is already past
+        its due date."""
         st = self.st
         size = st.batch_size
+        route = first.route
         batch = [first]
-        batch += self.buffer.take_same(self, first.route, size - 1)
-        yield from self._fill_until(batch, first.route, self.env.now + st.batch_wait)
+        batch += self.buffer.take_same(self, route, size - 1)
+        # look-ahead counts one batch step a route: its first (engine), a later one waits as fixed
+        ahead = st.batch_lookahead and first.step == route.ahead
+        yield from self._fill_until(batch, route, self.env.now + st.batch_wait, coming=ahead)
         tariff = st.cycle_tariff
         if tariff is None or len(batch) == size:
             return batch
@@ -390,12 +397,13 @@ class Machine:
         return batch
 
     def _fill_until(
-        self, batch: list[Part], route: Route, deadline: float, due_stops: bool = False
+        self, batch: list[Part], route: Route, deadline: float, due_stops: bool = False, coming: bool = False
     ) -> Generator[simpy.Event, object, None]:
         """Take units of ``route`` into ``batch`` until it is full or ``deadline``; with ``due_stops``,
-        also until a unit taken is due (it must not wait for a cheaper start)."""
+        also until a unit taken is due (it must not wait for a cheaper start); with ``coming``, only
+        while units of ``route`` are on their way here (:attr:`Route.coming`)."""
         size = self.st.batch_size
-        while len(batch) < size and self.env.now < deadline:
+        while len(batch) < size and self.env.now < deadline and (not coming or route.coming > 0):
             yield from self._wait(STARVED, self.buffer.watch(), self.env.timeout(deadline - self.env.now))
             taken = self.buffer.take_same(self, route, size - len(batch))
             batch += taken

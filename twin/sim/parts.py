@@ -33,6 +33,10 @@ class Route:
     steps: list[RouteStep]
     due_allowance: float
     material_cost: float
+    ahead: int = 0
+    """Index of the batch step whose loads look ahead (``policies.batch_loading: lookahead``); 0: none."""
+    coming: int = 0
+    """Units of this product on the floor before step ``ahead``: what a part-full load there may still get."""
 
 
 class Part:

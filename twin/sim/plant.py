@@ -114,7 +114,10 @@ class Plant:
         self._tick(self.env.now)
         self.wip += 1
         self.released += 1
-        cost = part.route.material_cost
+        route = part.route
+        if route.ahead:
+            route.coming += 1
+        cost = route.material_cost
         self.material += cost
         self.wip_material += cost
 
@@ -180,7 +183,12 @@ class Plant:
     def scrap(self, part: Part) -> None:
         now = self.env.now
         self._tick(now)
-        self.scrap_material += part.route.material_cost
+        route = part.route
+        self.scrap_material += route.material_cost
+        if part.step < route.ahead:
+            route.coming -= 1
+            if not route.coming:  # a load waiting at the look-ahead station for this unit starts now
+                route.steps[route.ahead].buffer.wake_watchers()
         self.scrap_value_min += self._value_done(part)
         self._leave(part)
         self.scrapped += 1

@@ -557,6 +557,12 @@ class Policies(Spec):
     atcs: Atcs = Atcs()
     maintenance: Annotated[Maintenance, BeforeValidator(_regime_name_is_maintenance)] = Maintenance()
     overtime: Overtime | None = Field(default=None, description="absent: the plant never works overtime")
+    batch_loading: Literal["fixed_wait", "lookahead"] = Field(
+        default="fixed_wait",
+        description="how a batch station decides to start a part-full load: 'fixed_wait' waits up to its"
+        " batch.wait_min for more units; 'lookahead' waits (up to the same limit) only while units of the"
+        " load's product are on their way to it on the floor, and starts at once when none is",
+    )
 
 
 class Costs(Sourced):
