@@ -279,7 +279,10 @@ def test_mes_release_lets_an_overloaded_plant_make_close_to_what_it_can():
 
     The plant starts with new parts (as after an overhaul): the shortfall is a property of the release
     rule, and wear-out breakdowns at their long-run rate (a few repairs of hours per window, at different
-    moments in the two runs) widen the paired interval beyond what 4 replications resolve (±1.9 /h)."""
+    moments in the two runs) widen the paired interval beyond what 4 replications resolve (±1.9 /h).
+    Since ATCS ranks furnace loads (fuller ones first) the saturated run makes ~1 % more and the
+    interval in 4 replications is ±0.6-1.1 /h around a 3-5 % shortfall: 8 replications, and a bound of
+    7 %, which plain aggregate load fails by far (a 17 % shortfall on today's plant, CI [-21, -14] %)."""
     from twin.kpi.capacity import saturating_variant
     from twin.plan.projection import scale_demand
 
@@ -289,6 +292,6 @@ def test_mes_release_lets_an_overloaded_plant_make_close_to_what_it_can():
         update={"policies": plant.policies.model_copy(update={"overtime": None, "maintenance": new_parts})}
     )
     assert plant.policies.release.policy == "workload" and plant.policies.release.load == "corrected"
-    runs = compare([scale_demand(plant, 1.3), saturating_variant(plant)], days=21, reps=4, seed=3, warmup=10080)
+    runs = compare([scale_demand(plant, 1.3), saturating_variant(plant)], days=21, reps=8, seed=3, warmup=10080)
     shortfall = runs.delta("throughput_per_h", 0, base=1)
-    assert -shortfall.lo < 0.06 * runs.results[1].kpis["throughput_per_h"].mean, shortfall
+    assert -shortfall.lo < 0.07 * runs.results[1].kpis["throughput_per_h"].mean, shortfall

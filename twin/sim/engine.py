@@ -501,7 +501,8 @@ def _atcs_params(factory: Factory, station: Station) -> AtcsParams:
     bar = sum(changes) / len(changes) if changes else 0.0
     lots = [p.demand.lot_size if p.demand else 1 for p in factory.products]
     a = factory.policies.atcs
-    return AtcsParams(a.k1, a.k2, lambda last, new: matrix.get((last, new), default), bar, lots.__getitem__)
+    size = station.batch.size if station.batch else 1
+    return AtcsParams(a.k1, a.k2, lambda last, new: matrix.get((last, new), default), bar, lots.__getitem__, size)
 
 
 def _delay(sampler: Sampler) -> Arrival:

@@ -60,6 +60,8 @@ class AtcsParams:
     """Mean set-up minutes of the station (s̄); 0 if it has none."""
     lot: Callable[[int], int]
     """Units per customer order of a product (route index): the job ATCS ranks is the order lot."""
+    batch: int = 1
+    """Units per load at a batch station (1 elsewhere): there the rule ranks loads (:func:`atcs_pick`)."""
 
 
 class _Group:
@@ -100,13 +102,23 @@ def atcs_pick(candidates: list[tuple[_Group, _Entry]], last: int | None, now: fl
     """The candidate with the highest ATCS index, ties to the earlier due date, then to the one earlier in the queue.
 
     Candidates are the earliest-due known unit of each group; within a group the index falls with
-    the due date, so the best candidate is the best known unit: the exact rule in O(groups)."""
+    the due date, so the best candidate is the best known unit: the exact rule in O(groups).
+
+    At a batch station a cycle takes the same time however full its load, so what is ranked is the
+    load a candidate would start: the BATC-II index of batch scheduling (the sum of its jobs'
+    w/p_b · exp(−slack⁺/(k1 p̄))), with every unit of the load given the urgency of the candidate unit
+    (its earliest-due one; an upper bound that keeps the pick O(groups)). So the index gains
+    log(units in the load), and a fuller load wins unless the other is clearly more urgent."""
     jobs = sum(g.count / g.lot for g, _ in candidates)
     p_bar = sum(g.planned * g.count / g.lot for g, _ in candidates) / jobs
+    batch = a.batch
     best, best_key = None, None
     for g, e in candidates:
         setup = 0.0 if last is None or last == g.route else a.setup_mean(last, g.route)
-        key = (atcs_index(g.planned / g.lot, e.part.due, g.remaining, setup, now, p_bar, a), -e.part.due, -e.seq)
+        index = atcs_index(g.planned / g.lot, e.part.due, g.remaining, setup, now, p_bar, a)
+        if batch > 1:
+            index += math.log(min(g.count, batch))
+        key = (index, -e.part.due, -e.seq)
         if best_key is None or key > best_key:
             best, best_key = e, key
     return best
