@@ -145,7 +145,7 @@ MECHANISMS = {
     "ai_energy": lambda b, a: a.energy.switch_off_after_min == 5,
     "ai_process_control": lambda b, a: a.station("milling").quality.scrap < 0.75 * b.station("milling").quality.scrap,
     "digital_twin_ops": lambda b, a: (
-        a.policies.atcs.k2 < b.policies.atcs.k2 and "数字孪生工厂构建" in a.information.ai_applications
+        a.policies.atcs.k1 > b.policies.atcs.k1 and "数字孪生工厂构建" in a.information.ai_applications
     ),
     "inprocess_gauging": lambda b, a: (
         a.station("milling").quality.drift.detect_min.mean < 0.1 * b.station("milling").quality.drift.detect_min.mean

@@ -157,14 +157,13 @@ STEP_EFFECTS = {
         "labour_productivity": +1,
     },
     # AI process control (scrap, first-pass yield); AI scheduling's look-ahead furnace loading and the
-    # twin-fitted ATCS set-up weight (lead time, WIP, grinding's set-ups); better detectors (their availability gain,
+    # twin-fitted ATCS slack scale (lead time, WIP); better detectors (their availability gain,
     # fewer breakdowns against a few more maintenance stops now inside planned busy time, is too small to
     # show in 8 replications of a common window). Not energy per unit: it rises (≈ +1.2 %), as loads
     # started sooner are part-full more often and the furnace runs more cycles a week.
     "precision_machining_leading": {
         "scrap_rate": -1,
         "first_pass_yield": +1,
-        "grinding.setup_share": -1,  # the twin-fitted ATCS set-up weight (benchmarks/atcs_fit.py): ~1.5 points
         "lead_time_min": -1,  # AI scheduling's look-ahead furnace loading: no load waits for units not coming
         "wip": -1,
     },  # event-driven release alone adds nothing measurable to corrected-load release (CI [-76, +110] min
