@@ -34,9 +34,11 @@ class Route:
     due_allowance: float
     material_cost: float
     ahead: int = 0
-    """Index of the batch step whose loads look ahead (``policies.batch_loading: lookahead``); 0: none."""
+    """Index of the first batch step, whose loads look ahead (``policies.batch_loading: lookahead``); 0 when
+    there is none or it is the first step (nothing can be on its way to it), and then nothing is counted."""
     coming: int = 0
-    """Units of this product on the floor before step ``ahead``: what a part-full load there may still get."""
+    """Units of this product on the floor before step ``ahead``: what a part-full load there may still get.
+    A unit counts as arrived once it has passed the step before (one blocked in front of a full buffer too)."""
 
 
 class Part:
