@@ -170,7 +170,7 @@ class Simulation:
                 steps.append(RouteStep(k, self.buffers[k], sampler, per_unit, step.time_min.mean))
             route = self.routes[p.name] = Route(p_idx, p.name, steps, p.due_allowance_min, p.material_cost_cny)
             if factory.policies.batch_loading == "lookahead":
-                route.ahead = next((j for j, s in enumerate(steps) if factory.stations[s.station].batch), 0)
+                route.ahead = next((j for j, s in enumerate(steps) if factory.stations[s.station].batch), -1)
 
         self.pools: dict[str, OperatorPool] = {}
         crew_of: dict[str, OperatorPool] = {}
@@ -211,7 +211,6 @@ class Simulation:
                 crew_size=st.operators,
                 batch_size=st.batch.size if st.batch else 1,
                 batch_wait=st.batch.wait_min if st.batch else 0.0,
-                batch_lookahead=factory.policies.batch_loading == "lookahead",
                 tariff_hold=(st.batch.tariff_hold_min or 0.0) if st.batch else 0.0,
                 cycle_tariff=cycle_tariff if st.batch and st.batch.tariff_hold_min else None,
                 stock=self._stock(st, streams),

@@ -382,8 +382,8 @@ class Machine:
         batch = [first]
         batch += self.buffer.take_same(self, route, size - 1)
         # look-ahead counts one batch step a route: its first (engine), a later one waits as fixed
-        ahead = st.batch_lookahead and first.step == route.ahead
-        yield from self._fill_until(batch, route, self.env.now + st.batch_wait, coming=ahead)
+        coming = first.step == route.ahead
+        yield from self._fill_until(batch, route, self.env.now + st.batch_wait, coming=coming)
         tariff = st.cycle_tariff
         if tariff is None or len(batch) == size:
             return batch

@@ -33,9 +33,9 @@ class Route:
     steps: list[RouteStep]
     due_allowance: float
     material_cost: float
-    ahead: int = 0
-    """Index of the first batch step, whose loads look ahead (``policies.batch_loading: lookahead``); 0 when
-    there is none or it is the first step (nothing can be on its way to it), and then nothing is counted."""
+    ahead: int = -1
+    """Index of the first batch step, whose loads look ahead (``policies.batch_loading: lookahead``); −1:
+    no look-ahead. At step 0 nothing can be on its way, so nothing is counted and a load starts at once."""
     coming: int = 0
     """Units of this product on the floor before step ``ahead``: what a part-full load there may still get.
     A unit counts as arrived once it has passed the step before (one blocked in front of a full buffer too)."""

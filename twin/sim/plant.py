@@ -115,7 +115,7 @@ class Plant:
         self.wip += 1
         self.released += 1
         route = part.route
-        if route.ahead:
+        if route.ahead > 0:
             route.coming += 1
         cost = route.material_cost
         self.material += cost

@@ -192,8 +192,6 @@ class StationRuntime:
     crew_size: int
     batch_size: int
     batch_wait: float
-    batch_lookahead: bool
-    """A part-full load waits only while units of its product are on their way (:attr:`Route.coming`)."""
     tariff_hold: float
     """Longest extra hold of a part-full load for a cheaper cycle start (0: none)."""
     cycle_tariff: CycleTariff | None

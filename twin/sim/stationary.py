@@ -65,7 +65,7 @@ def _tabulate(dist: Distribution, renew_at: float) -> _Life:
     rv = dist.law()
     if rv is not None:
         # quantiles, not evenly spaced ages, so a heavy tail neither coarsens the grid where the mass is
-        # nor is cut short: each cell holds at most 1/GRID of the probability
+        # nor is cut short: each cell holds at most ≈ 1/2,000 of the probability (half the grid spans 1 to 0.01)
         half = GRID // 2
         alive = np.concatenate((np.linspace(1.0, 0.01, half), np.logspace(-2, math.log10(TAIL), GRID - half)[1:]))
         ages = np.concatenate(([0.0], rv.isf(alive)))
