@@ -8,7 +8,10 @@ steps are paired comparisons. Each preset also runs saturated (:mod:`twin.kpi.ca
 plant with a backlog of orders under CONWIP), which gives the capacity its upgrades buy beside the
 demand-bound throughput. Unit cost is shown twice: the unit manufacturing cost the engine reports,
 split into what it is made of, and with the investments' straight-line depreciation and opex spread
-over a year's output, which is what a finance controller compares.
+over a year's output, which is what a finance controller compares. The two "sold out" rows are the
+same costs in the saturated run: what a unit costs, with and without the investments, when the plant
+sells all it can make at regular hours (demand grown into the capacity the upgrades free), next to
+what it costs at today's orders.
 
 Cohort figures are self-reported averages of showcase factories (shared/domain.md §4), printed to
 read against, never to tune to.
@@ -35,6 +38,7 @@ ROWS = (
     ("wip", "WIP units", 1, ""),
     ("wip_value_cny", "WIP value CNY", 1, ""),
     ("on_time_rate", "on-time", 100, "%"),
+    ("tardiness_min", "tardiness min/unit", 1, ""),
     ("overtime_share", "overtime share of paid hours", 100, "%"),
     ("scrap_rate", "scrap rate", 100, "%"),
     ("scrap_value_cny_per_week", "scrap value CNY/week", 1, ""),
@@ -54,6 +58,8 @@ ROWS = (
     ("cost_overhead_cny", "  overhead", 1, ""),
     ("capital_cny", "  investments (dep.+opex)", 1, ""),
     ("unit_cost_with_capital", "cost incl. invest. CNY/unit", 1, ""),
+    ("unit_cost_at_capacity", "sold out: unit mfg cost", 1, ""),
+    ("unit_cost_at_capacity_with_capital", "sold out: incl. invest.", 1, ""),
 )
 COHORT = {
     "labour_productivity": "excellent cohort 2025: production efficiency +22.3 % (MIIT)",
@@ -92,7 +98,8 @@ DEFINITIONS = {
         "'operating cost' of 305 intelligent-manufacturing pilot projects (MIIT's Xin Guobin, People's Daily "
         "2018-12-12), scope not published",
         "the pilots grew while they upgraded, so their fixed costs spread over more output; at flat demand an "
-        "upgrade pays only by the costs it removes, and capacity it frees shows as headroom, not output",
+        "upgrade pays only by the costs it removes, and capacity it frees shows as headroom, not output (the 'sold "
+        "out' rows give the cost when demand has grown into that capacity)",
     ),
 }
 """For each KPI with a cohort figure: (what the twin's KPI is, what the cohort figure is, why they can differ)."""
@@ -142,6 +149,10 @@ def outcomes(base: str, args: argparse.Namespace) -> None:
         units_per_year = values["throughput_per_h"][0] * 8760
         values["capital_cny"] = ((charge - base_charge) / units_per_year, None)
         values["unit_cost_with_capital"] = (values["unit_cost_cny"][0] + values["capital_cny"][0], None)
+        sold_out = runs.runs.results[1].kpis["unit_cost_cny"]
+        values["unit_cost_at_capacity"] = (sold_out.mean, sold_out.half_width)
+        capital_at_capacity = (charge - base_charge) / (values["max_throughput_per_h"][0] * 8760)
+        values["unit_cost_at_capacity_with_capital"] = (sold_out.mean + capital_at_capacity, None)
         bottlenecks = (result.bottleneck, runs.bottleneck)
         values["freed"] = runs.freed_machine_h_per_week()
         columns.append((name.removeprefix(base).removeprefix("_") or "basic", values, bottlenecks))

@@ -156,3 +156,15 @@ def test_a_load_held_late_on_saturday_starts_before_the_furnace_stops_for_sunday
         saturday + 20.5 * 60, saturday + 24.5 * 60, 480, WorkCalendar(FURNACE_WEEK)
     )
     assert best == pytest.approx(saturday + 1440, abs=1e-3) and best < saturday + 1440
+
+
+def test_tardiness_is_the_minutes_past_due_per_finished_unit():
+    # With the day-long hold the 12:00 unit ships after 24 h and the 00:00 unit after 12 h. Due 1,000
+    # min after arrival, the first is 440 min late and the second on time: half on time, 220 min of
+    # tardiness per unit. Without the hold every unit ships after 8 h, on time.
+    held = _run(_furnace_plant(hold=DAY, due_min=1000))
+    assert held.kpis["on_time_rate"].mean == pytest.approx(0.5, rel=1e-9)
+    assert held.kpis["tardiness_min"].mean == pytest.approx(440 / 2, rel=1e-9)
+    free = _run(_furnace_plant(hold=None, due_min=1000))
+    assert free.kpis["on_time_rate"].mean == 1.0
+    assert free.kpis["tardiness_min"].mean == 0.0

@@ -245,6 +245,8 @@ def test_every_released_unit_is_finished_scrapped_or_still_in_process(factory, s
         assert released == finished + scrapped + wip
         assert wip >= 0
         assert plant[PLANT["on_time"]] <= finished
+        assert plant[PLANT["tardy_min"]] >= 0
+        assert (plant[PLANT["tardy_min"]] > 0) == (plant[PLANT["on_time"]] < finished)
         assert plant[PLANT["first_pass"]] <= finished
 
 

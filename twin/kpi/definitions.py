@@ -69,6 +69,13 @@ PLANT_KPIS: dict[str, KpiInfo] = {
     "on_time_rate": KpiInfo(
         "ratio", "On-time delivery", "准时交付率", True, "finished units completed by their due date"
     ),
+    "tardiness_min": KpiInfo(
+        "min",
+        "Tardiness (mean)",
+        "平均拖期",
+        False,
+        "minutes past the due date per finished unit (0 for a unit on time), what late-delivery penalties charge",
+    ),
     "first_pass_yield": KpiInfo(
         "ratio", "First-pass yield", "一次合格率", True, "units good without rework / units out"
     ),

@@ -230,6 +230,7 @@ def window_kpis(
         "wip": _div(plant("wip_area"), window),
         "wip_value_cny": (plant("wip_material_area") + per_planned_min * plant("wip_value_min_area")) / window,
         "on_time_rate": _div(plant("on_time"), finished),
+        "tardiness_min": _div(plant("tardy_min"), finished),
         "first_pass_yield": _div(plant("first_pass"), out_units),
         "scrap_rate": _div(scrapped, out_units),
         "scrap_value_cny_per_week": (plant("scrap_material") + per_planned_min * plant("scrap_value_min")) / weeks,

@@ -73,6 +73,7 @@ class Plant:
         self._held_t = 0.0
         """Units of arrived orders held before release (a release policy's pool) and its time integral."""
         self.t_last = 0.0
+        self.tardy_min = 0.0
         self.lead_sum = 0.0
         self.flow_sum = 0.0
         self.material = 0.0
@@ -168,6 +169,8 @@ class Plant:
         self.lead_hist[b if b < self.N_BINS else self.N_BINS - 1] += 1
         if now <= part.due:
             self.on_time += 1
+        else:
+            self.tardy_min += now - part.due
         if self.late is not None:
             self.late.close(part.due, now)
         if not part.reworked:
