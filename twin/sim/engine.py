@@ -60,8 +60,8 @@ PLANT_FIELDS = (
 """Plant-wide running sums (see :class:`~twin.sim.plant.Plant`); ``base_kwh`` and ``base_cny`` are the
 base load's energy and its cost, ``escaped`` the units shipped with a latent defect and
 ``suspect_units`` the units their claims put under suspicion, ``held_area`` the time integral of the units
-of arrived orders a release policy holds back, ``overtime_min`` the paid minutes of overtime shifts worked, ``tardy_min`` the minutes past their due
-dates of the units shipped late."""
+of arrived orders a release policy holds back, ``overtime_min`` the paid minutes of overtime shifts worked,
+``tardy_min`` the minutes past their due dates of the units shipped late."""
 STATION_FIELDS = (
     *STATE_NAMES,  # the machine states first, in the order Machine.times keeps them
     "produced",
