@@ -13,7 +13,7 @@ same costs in the saturated run: what a unit costs, with and without the investm
 sells all it can make at regular hours (demand grown into the capacity the upgrades free), next to
 what it costs at today's orders.
 
-Cohort figures are self-reported averages of showcase factories (shared/domain.md §4), printed to
+Cohort figures are self-reported averages of showcase factories (docs/sources/domain.md §4), printed to
 read against, never to tune to.
 """
 

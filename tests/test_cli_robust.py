@@ -121,6 +121,37 @@ def test_out_refuses_to_overwrite_the_model_being_simulated(here, via_link):
     assert (here / "model.yaml").read_text(encoding="utf-8") == MODEL
 
 
+def test_out_refuses_a_file_shipped_with_the_tool_even_for_a_model_given_by_name(here):
+    shipped = data_dir("models") / "precision_machining.yaml"
+    before = shipped.read_bytes()
+    line = one_line_error(run("simulate", *FAST, "--out", str(shipped)))
+    assert line.startswith("twin simulate: --out: ") and "shipped with Tier Twin" in line
+    assert shipped.read_bytes() == before
+
+
+def test_out_into_a_new_folder_says_it_made_it(here):
+    result = run("simulate", "model.yaml", *FAST, "--out", "new/deeper/run.json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((here / "new" / "deeper" / "run.json").read_text(encoding="utf-8"))["model"] == "cell"
+    assert f"wrote {here / 'new' / 'deeper' / 'run.json'} (made the folder {here / 'new' / 'deeper'})" in result.stderr
+
+
+def test_a_closed_output_pipe_stops_quietly_with_the_sigpipe_status(here):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80"}
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line, as `| head -0` (deterministic, unlike a race)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "twin.cli", "simulate", "model.yaml", *FAST],
+            cwd=here, env=env, stdout=write_end, stderr=subprocess.PIPE,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == twin.cli.EXIT_CLOSED_PIPE, err
+    assert b"Traceback" not in err and b"Exception ignored" not in err
+
+
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604])
 def test_out_keeps_the_mode_of_the_file_it_replaces(here, mode):
     target = here / "result.json"
@@ -481,6 +512,25 @@ def test_model_warnings_reach_the_user_on_stderr_and_the_run_goes_on(tmp_path):
     assert result.stdout.startswith("OK: precision_machining")
     (line,) = [x for x in result.stderr.splitlines() if x.startswith("warning:")]
     assert f"{model}:" in line and "stations[8]" in line and "'lonely' on no routing" in line
+
+
+def test_with_an_investment_the_plant_already_has_is_refused_in_one_line():
+    line = one_line_error(run("simulate", "precision_machining_advanced", "--with", "smed,pdm", *FAST))
+    assert line.startswith("twin simulate: --with: smed already in precision_machining_advanced")
+
+
+def test_dashboard_on_a_port_in_use_or_a_bad_host_is_one_line_before_streamlit_starts():
+    import socket
+
+    pytest.importorskip("streamlit")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = one_line_error(run("dashboard", "--port", str(port)))
+    assert line.startswith("twin dashboard: --port: ") and "in use" in line
+    line = one_line_error(run("dashboard", "--host", "999.1.1.1"))
+    assert line.startswith("twin dashboard: --host: ")
 
 
 def test_with_shows_the_baseline_beside_the_new_numbers_on_one_window():

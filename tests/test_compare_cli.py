@@ -27,6 +27,15 @@ def test_compare_json_on_the_default_plant_values_a_path_and_names_the_best():
     assert doc["best_path"] in doc["paths"]
     assert doc["selection"]["statement"]
     assert doc["assumptions"]["discount_rate"]["source"]
+    # every stage's interval lies within what its KPI can take, as in `twin simulate`
+    for path in doc["paths"].values():
+        for stage in path["stages"]:
+            lo, hi = stage["kpis"]["on_time_rate"]["ci95"]
+            assert 0 <= lo <= hi <= 1
+            assert stage["kpis"]["tardiness_min"]["ci95"][0] >= 0
+        # the median payback counts a replication that never pays back as the longest
+        pay, n = path["payback_years"], path["replications"]
+        assert (pay["median"] is None) == (2 * pay["n_undefined"] >= n), pay
 
 
 def test_compare_text_names_the_best_path_in_chinese_within_80_columns():

@@ -89,6 +89,17 @@ def test_summary_reports_interval_spread_risk_and_undefined_samples():
     assert s.p5 < s.p95
 
 
+def test_median_counts_an_undefined_sample_at_the_end_it_stands_for():
+    # paybacks of 2 and 4 years and one beyond the horizon: the middle one is 4, not the 3 of the two
+    # that paid back; with two of three beyond, the median is beyond too
+    assert summarise([2.0, None, 4.0], math.inf).median == 4.0
+    assert summarise([2.0, None, None], math.inf).median is None
+    assert summarise([2.0, None, 4.0], -math.inf).median == 2.0
+    # one end per sample (an IRR missing because the flows only pay out, or only earn)
+    assert summarise([0.1, None, None, 0.2, 0.3], [0, -math.inf, math.inf, 0, 0]).median == 0.2
+    assert summarise([2.0, 4.0, 6.0]).median == 4.0
+
+
 def test_shipped_finance_assumptions_carry_sources_and_ranges():
     finance = load_finance()
     assert finance.horizon_years == 10

@@ -12,7 +12,7 @@ import math
 import os
 import sys
 import traceback
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,11 +41,12 @@ from twin.spec.investment import TIER_ZH
 from twin.tiers.assess import Gap, assess, load_rubric
 from twin.tiers.profile import Profile
 
-EXIT_BUG, EXIT_INPUT, EXIT_NOT_SAVED, EXIT_INTERRUPTED = 1, 2, 3, 130
+EXIT_BUG, EXIT_INPUT, EXIT_NOT_SAVED, EXIT_INTERRUPTED, EXIT_CLOSED_PIPE = 1, 2, 3, 130, 141
 EXIT_STATUS = (
-    "Exit status: 0 done; 2 a problem with the model or an option (one line each); "
-    "3 a file could not be read or written (a result is printed before saving fails); "
-    "130 interrupted; 1 an internal error (please report it)."
+    "Exit status: 0 done; 2 a problem with the model or an option, an output file refused before the run "
+    "included (one line each); 3 a file could not be read, or a result could not be saved after the run "
+    "(it is printed first); 130 interrupted; 141 the output pipe was closed (as `| head` does); "
+    "1 an internal error (please report it)."
 )
 
 
@@ -117,7 +118,10 @@ class _Twin(TyperGroup):
             raise typer.Exit(EXIT_INPUT) from None
         except OSError as exc:
             if exc.errno == errno.EPIPE:
-                raise
+                # the reader closed the pipe (`twin simulate | head`): stop quietly, as a command killed by
+                # SIGPIPE would; stdout goes nowhere so that flushing it at exit cannot fail again
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                raise typer.Exit(EXIT_CLOSED_PIPE) from None
             name = f"{exc.filename}: " if exc.filename else ""
             _say(f"{where()}: {name}{exc.strerror or exc}")
             raise typer.Exit(EXIT_NOT_SAVED) from None
@@ -142,9 +146,16 @@ app = typer.Typer(
 err = Console(stderr=True)
 
 
+class _Stdout(Console):
+    """Rich's console, whose closed pipe is an ``EPIPE`` like any other write (rich exits with status 1)."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+
 def _out() -> Console:
     """Stdout, made when printing so ``COLUMNS`` and piping are honoured (80 columns when piped)."""
-    return Console(highlight=False, markup=False)  # names and descriptions are the user's text, not markup
+    return _Stdout(highlight=False, markup=False)  # names and descriptions are the user's text, not markup
 
 
 def _version(value: bool) -> None:
@@ -734,6 +745,13 @@ def simulate_cmd(
     plant: Factory | Scenario = factory
     if with_:
         ids = [i.strip() for i in with_.split(",") if i.strip()]
+        have = [i for i in ids if i in factory.investments]
+        if have:
+            raise typer.BadParameter(
+                f"{', '.join(have)} already in {factory.name} (applied again it would change nothing); expected "
+                "investments the plant does not have yet",
+                param_hint="--with",
+            )
         ordered = order_investments(load_catalogue(), ids, factory.investments)
         plant = Scenario(factory, tuple(ordered))
         plant.for_replication(seed, 0)  # a patch that does not fit fails here, before any run
@@ -780,11 +798,13 @@ def simulate_cmd(
         _print_result(result, factory, capacity, capacity_bottleneck(comparison.results[n]) if with_capacity else None)
     sys.stdout.flush()
     if out_file is not None:
+        made = not Path(os.path.realpath(Path(out_file).expanduser())).parent.exists()
         try:
-            write_atomic(out_file, document, protect)
+            written = write_atomic(out_file, document, protect)
         except OutputError as exc:
             _say(f"twin simulate: --out: {exc}; the result above was not saved")
             raise typer.Exit(EXIT_NOT_SAVED) from None
+        _say(f"twin simulate: wrote {written}" + (f" (made the folder {written.parent})" if made else ""))
 
 
 COMPARE_KPIS = (
@@ -835,6 +855,13 @@ def _tier_short(tier: str, lang: str) -> str:
     return TIER_ZH.get(tier, tier) if lang == "zh" else short.get(tier, tier)
 
 
+def _median(est: dict, fmt: Callable[[float], str], none: str, n: int, lang: str) -> str:
+    """A median over replications, or the word for its absence, and in how many replications it has none."""
+    text = fmt(est["median"]) if est.get("median") is not None else _w(none, lang)
+    k = est.get("n_undefined") or 0
+    return text + (f"\n({k}/{n} {_w(none, lang)})" if k else "")
+
+
 def _print_compare(doc: dict, lang: str) -> None:
     out = _out()
     zh = lang == "zh"
@@ -850,7 +877,7 @@ def _print_compare(doc: dict, lang: str) -> None:
             if e["tier"] != last:
                 steps.append(f"y{e['year']}:{_tier_short(e['tier'], lang)}")
                 last = e["tier"]
-        npv, irr_, payback = p["npv_cny"], p["irr"], p["payback_years"]
+        npv, irr_, payback, n = p["npv_cny"], p["irr"], p["payback_years"], p["replications"]
         lo, hi = npv["ci95"]
         rows.append(
             (
@@ -859,16 +886,16 @@ def _print_compare(doc: dict, lang: str) -> None:
                 f"{p['capex_cny'] / 1e6:,.1f}",
                 f"{npv['mean'] / 1e6:,.2f}" + (f"\n[{lo / 1e6:,.1f}, {hi / 1e6:,.1f}]" if lo is not None else ""),
                 f"{p['p_npv_positive'] * 100:.0f}%" if p["p_npv_positive"] is not None else "—",
-                f"{irr_['mean'] * 100:.1f}%" if irr_["mean"] is not None and not irr_["n_undefined"] else
-                _w("none", lang),
-                f"{payback['mean']:.1f}" if payback["mean"] is not None and not payback["n_undefined"] else
-                _w("never", lang),
+                _median(irr_, lambda x: f"{x * 100:.1f}%", "none", n, lang),
+                _median(payback, lambda x: f"{x:.1f}", "never", n, lang),
             )
         )  # fmt: skip
     headers = [_w(k, lang) for k in ("path", "tiers", "capex", "npv", "p", "irr", "payback")]
     note = (
-        "Capex and NPV in M CNY, payback in years: the change against doing nothing, after tax; mean over "
-        "replications [95% CI]; tiers: y1:adv. = advanced from year 1. 投资与净现值单位：百万元。"
+        "Capex and NPV in M CNY, payback in years: the change against doing nothing, after tax; NPV: mean over "
+        "replications [95% CI]; IRR and payback: median over replications (k/n: in how many there is none, or "
+        "none within the horizon); tiers: y1:adv. = advanced from year 1. "
+        "投资与净现值单位：百万元；内部收益率与回收期为中位数。"
     )
     out.print(_grid("Upgrade paths vs doing nothing 升级路径对比", headers, rows, out.width, numeric={2, 3, 4, 5, 6},
                     caption=note))  # fmt: skip
@@ -1077,6 +1104,31 @@ def _widened(a, value: float):
     return a.model_copy(update={"value": value, "low": low, "high": high, "source": f"command line (was: {a.source})"})
 
 
+def _check_listen(host: str, port: int) -> None:
+    """One line and exit 2 for an address the dashboard could not listen on, before Streamlit starts and
+    prints a traceback for it. Checked by binding, as Streamlit will (a small race with another program
+    taking the port in between is left to Streamlit's own message)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise typer.BadParameter(f"found {host!r}, which is not an address of this computer ({exc})",
+                                 param_hint="--host") from None  # fmt: skip
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            busy = exc.errno == errno.EADDRINUSE
+            what = "in use by another program" if busy else exc.strerror
+            raise typer.BadParameter(
+                f"cannot listen on {host}:{port}: {what}; give another --port or --host",
+                param_hint="--port" if busy else "--host",
+            ) from None
+
+
 @app.command("dashboard")
 def dashboard_cmd(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (127.0.0.1: this computer only).")] = (
@@ -1099,6 +1151,7 @@ def dashboard_cmd(
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", host,
                "--server.port", str(port), "--browser.gatherUsageStats", "false",
                "--client.toolbarMode", "viewer"]  # fmt: skip
+    _check_listen(host, port)
     _say(f"twin dashboard: http://{host}:{port} (Ctrl-C to stop)")
     raise typer.Exit(subprocess.call(command))
 

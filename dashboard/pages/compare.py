@@ -32,8 +32,8 @@ def summary(doc: dict) -> pd.DataFrame:
                 t("tier_when"): ", ".join(f"{i18n.tier(tier)} ({y})" for y, tier in steps) or "—",
                 f"{t('npv_mean')} [{t('ci95')}]": L.with_ci(npv["mean"], npv["ci95"], L.cny),
                 t("p_npv"): L.pct(p["p_npv_positive"], 0),
-                t("irr"): L.pct(p["irr"]["mean"]),
-                t("payback"): L.num(p["payback_years"]["mean"]),
+                t("irr"): L.pct(p["irr"]["median"]),
+                t("payback"): L.payback(p["payback_years"], i18n.lang()),
             }
         )
     return pd.DataFrame(rows)

@@ -158,7 +158,7 @@ def results(doc: dict) -> None:
     c2.metric(t("tier_end"), i18n.tier(path["tier_timeline"][-1]["tier"]))
     c3.metric(t("npv_mean"), L.cny(path["npv_cny"]["mean"]))
     c4.metric(t("p_npv"), L.pct(path["p_npv_positive"], 0))
-    c5.metric(t("payback"), L.num(path["payback_years"]["mean"]))
+    c5.metric(t("payback"), L.payback(path["payback_years"], i18n.lang()))
     st.caption(t("money_link"))
     st.subheader(t("plan_kpis"))
     st.dataframe(kpi_table(doc), hide_index=True, width="stretch", key="plan_kpi_table")

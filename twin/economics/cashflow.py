@@ -127,14 +127,30 @@ class MoneyEstimate:
     n: int
     n_undefined: int
     """Samples where the figure does not exist (no IRR, no payback within the horizon)."""
+    median: float | None = None
+    """Median over every sample, an undefined one counted at the end it stands for (a payback beyond the
+    horizon as the longest); ``None`` when that end is the median. Unlike the mean of the defined samples it
+    is not pulled short by leaving out the replications that never pay back."""
 
 
-def summarise(samples: Sequence[float | None]) -> MoneyEstimate:
-    """Mean with a Student-t 95% interval, the 5-95 % range and P(value > 0); undefined samples counted apart."""
-    values = [float(v) for v in samples if v is not None and not math.isnan(v)]
+def summarise(samples: Sequence[float | None], undefined_as: float | Sequence[float] | None = None) -> MoneyEstimate:
+    """Mean with a Student-t 95% interval, the 5-95 % range and P(value > 0); undefined samples counted apart.
+
+    ``undefined_as`` (±inf, one for all or one per sample) is where an undefined sample ranks for the
+    median; without it the median is over the defined samples.
+    """
+    defined = [v is not None and not math.isnan(v) for v in samples]
+    values = [float(v) for v, ok in zip(samples, defined, strict=True) if ok]
     missing = len(samples) - len(values)
+    if undefined_as is None or not missing:
+        ranked = values
+    else:
+        ends = [undefined_as] * len(samples) if isinstance(undefined_as, float | int) else list(undefined_as)
+        ranked = [float(v) if ok else e for v, ok, e in zip(samples, defined, ends, strict=True)]
+    median = float(np.median(ranked)) if ranked else None
+    median = median if median is not None and math.isfinite(median) else None
     if not values:
-        return MoneyEstimate(None, (None, None), None, None, None, 0, missing)
+        return MoneyEstimate(None, (None, None), None, None, None, 0, missing, median)
     est = estimate(values)
     arr = np.asarray(values)
     return MoneyEstimate(
@@ -145,4 +161,5 @@ def summarise(samples: Sequence[float | None]) -> MoneyEstimate:
         float(np.mean(arr > 0)),
         len(values),
         missing,
+        median,
     )

@@ -20,6 +20,7 @@ from twin.kpi.stats import Estimate, estimate, paired_difference
 from twin.plan.projection import PlantState
 from twin.plan.selection import describe, select_best
 from twin.plan.study import PathStudy
+from twin.run.experiment import feasible_range
 from twin.spec.finance import Finance
 
 CONFIDENCE = 0.95
@@ -52,10 +53,26 @@ def _est(e: Estimate, unit: str | None = None) -> dict:
 def _money(m: MoneyEstimate, digits: int = 2) -> dict:
     return {
         "mean": _num(m.mean, digits),
+        "median": _num(m.median, digits),
         "ci95": [_num(m.ci95[0], digits), _num(m.ci95[1], digits)],
         "p5": _num(m.p5, digits),
         "p95": _num(m.p95, digits),
         "n_undefined": m.n_undefined,
+    }
+
+
+def _no_irr_end(flows: Sequence[float]) -> float:
+    """Where a replication without an IRR (its flows never change sign) ranks: lowest if it only ever pays
+    out, highest if it only ever earns."""
+    return -math.inf if sum(flows) < 0 else math.inf
+
+
+def _kpi_estimates(values: dict[str, list[float]]) -> dict[str, dict]:
+    """Each KPI's mean and 95% interval, the interval cut to what the KPI can take (as ``twin simulate``)."""
+    fastest = max((v for v in values.get("effectiveness", []) if v is not None and not math.isnan(v)), default=1.0)
+    return {
+        kk: _est(estimate(v, bounds=feasible_range(kk, PLANT_KPIS[kk], fastest)), PLANT_KPIS[kk].unit)
+        for kk, v in values.items()
     }
 
 
@@ -200,7 +217,7 @@ def compare_paths(
         "simulated_replications": study.runs.simulated,
         "baseline": {
             "tier": study.baseline_tier,
-            "kpis": {kk: _est(estimate(v), PLANT_KPIS[kk].unit) for kk, v in base_kpis.items()},
+            "kpis": _kpi_estimates(base_kpis),
         },
         "paths": {},
     }
@@ -217,13 +234,14 @@ def compare_paths(
                     "capex_cny": round(sum(p.capex_cny for p in money.purchases) * cost, 2),
                     "tier": tier,
                     "saturated": study.runs.saturated(state, 1.0),
-                    "kpis": {kk: _est(estimate(v), PLANT_KPIS[kk].unit) for kk, v in kp.items()},
+                    "kpis": _kpi_estimates(kp),
                     "delta_vs_baseline": {kk: _est(paired_difference(kp[kk], base[kk])) for kk in PLANT_KPIS},
                 }
             )
         monies = [study.money(i, r) for r in range(n)]
         rate = study.finance.discount_rate.value
-        npvs = [npv(rate, m.flows.net_without_awards) for m in monies]
+        nets = [m.flows.net_without_awards for m in monies]
+        npvs = [npv(rate, f) for f in nets]
         npv_est = summarise(npvs)
         doc["paths"][plan.path.name] = {
             "name_en": plan.path.name_en,
@@ -236,10 +254,8 @@ def compare_paths(
             "tier_timeline": [{"year": y, "tier": t} for y, t in study.tier_timeline(i)],
             "npv_cny": _money(npv_est),
             "awards_npv_cny": _money(summarise([npv(rate, m.flows.awards_after_tax) for m in monies])),
-            "irr": _money(summarise([irr(m.flows.net_without_awards) for m in monies]), 6),
-            "payback_years": _money(
-                summarise([discounted_payback(rate, m.flows.net_without_awards) for m in monies]), 3
-            ),  # fmt: skip
+            "irr": _money(summarise([irr(f) for f in nets], [_no_irr_end(f) for f in nets]), 6),
+            "payback_years": _money(summarise([discounted_payback(rate, f) for f in nets], math.inf), 3),
             "p_npv_positive": _num(npv_est.p_positive, 4),
             "npv_samples": [round(v, 2) for v in npvs],
             "cash_flows": cash_flow_table(monies, rate),

@@ -97,19 +97,15 @@ def _summary(result: dict, lang: str) -> str:
         (L.word("capex_total", lang), True),
         (L.word("npv_mean", lang), True),
         (L.word("p_npv_pos", lang), True),
-        (L.word("irr", lang), True),
-        (L.word("payback", lang), True),
+        (L.word("irr_median", lang), True),
+        (L.word("payback_median", lang), True),
     ]
     rows, classes = [], []
     for key, path in result["paths"].items():
         n = T.n_samples(result, path)
         npv, irr, payback = path["npv_cny"], path["irr"], path["payback_years"]
         star = "★ " if key == result.get("best_path") else ""
-        payback_text = (
-            L.with_ci(payback.get("mean"), payback.get("ci95"), lambda x: f"{x:.1f}")
-            if payback.get("mean") is not None
-            else L.word("not_in_horizon", lang)
-        )
+        payback_text = L.payback(payback, lang)
         rows.append(
             [
                 star + _path_cell(key, path, lang),
@@ -117,11 +113,7 @@ def _summary(result: dict, lang: str) -> str:
                 L.cny(T.total_capex(path)),
                 L.with_ci(npv.get("mean"), npv.get("ci95"), L.cny),
                 L.pct(path.get("p_npv_positive"), 0),
-                (
-                    L.with_ci(irr.get("mean"), irr.get("ci95"), L.pct)
-                    if irr.get("mean") is not None
-                    else L.word("none", lang)
-                )
+                (L.pct(irr["median"]) if irr.get("median") is not None else L.word("none", lang))
                 + _undefined(n, irr.get("n_undefined"), "undefined_in", lang),
                 payback_text + _undefined(n, payback.get("n_undefined"), "beyond_in", lang),
             ]

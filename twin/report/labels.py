@@ -81,6 +81,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "irr_mean": ("IRR mean", "内部收益率均值"),
     "payback": ("Discounted payback (years)", "动态回收期（年）"),
     "payback_mean": ("Discounted payback mean (years)", "动态回收期均值（年）"),
+    "irr_median": ("IRR (median of replications)", "内部收益率（重复中位数）"),
+    "payback_median": ("Discounted payback, median of replications (years)", "动态回收期（重复中位数，年）"),
     "ci_lo": ("95 % CI low", "95%置信下限"),
     "ci_hi": ("95 % CI high", "95%置信上限"),
     "p5": ("5th percentile", "5%分位数"),
@@ -101,6 +103,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "kpi_id": ("KPI id", "指标代码"),
     "unit": ("Unit", "单位"),
     "mean": ("Mean", "均值"),
+    "median": ("Median", "中位数"),
     "delta": ("Δ vs doing nothing", "与基线差值"),
     "delta_mean": ("Δ mean", "差值均值"),
     "delta_lo": ("Δ 95 % CI low", "差值95%置信下限"),
@@ -270,6 +273,12 @@ def cny(x: float | None) -> str:
 def pct(x: float | None, digits: int = 1) -> str:
     """A fraction as a percentage: 0.123 → 12.3 %."""
     return "—" if _missing(x) else f"{100 * x:.{digits}f} %"
+
+
+def payback(est: dict, lang: str) -> str:
+    """A path's discounted payback: the median over replications in years, or "not within horizon"."""
+    median = est.get("median")
+    return f"{median:.1f}" if median is not None else word("not_in_horizon", lang)
 
 
 def num(x: float | None) -> str:

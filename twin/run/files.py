@@ -15,6 +15,8 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from twin.spec.loader import data_dir
+
 
 class OutputError(Exception):
     """A result file that cannot or must not be written; the message is one line naming the path."""
@@ -58,6 +60,10 @@ def resolve_target(path: str | Path, protect: Iterable[str | Path] = ()) -> Path
     for inp in protect:
         if _same(Path(inp).expanduser(), target):
             raise OutputError(f"{target} is the model being simulated{via}; give another file name")
+    for kind in ("models", "scenarios"):
+        shipped = Path(os.path.realpath(data_dir(kind)))
+        if target.is_relative_to(shipped):
+            raise OutputError(f"{target} is in the {kind} shipped with Tier Twin{via}; give a file outside {shipped}")
     try:
         mode = target.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
