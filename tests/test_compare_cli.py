@@ -36,6 +36,18 @@ def test_compare_json_on_the_default_plant_values_a_path_and_names_the_best():
         # the median payback counts a replication that never pays back as the longest
         pay, n = path["payback_years"], path["replications"]
         assert (pay["median"] is None) == (2 * pay["n_undefined"] >= n), pay
+        # the payback shown, of the mean cash flows, exists exactly when the expected NPV is not negative
+        assert (pay["expected"] is None) == (path["npv_cny"]["mean"] < 0), (pay, path["npv_cny"])
+
+
+def test_compare_tornado_names_each_investment_whose_cost_it_moves():
+    result = runner.invoke(app, ["compare", "--path", "quick_wins", *SHORT, "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["tornado"]
+    costs = [r for r in rows if r["assumption"].startswith("cost:")]
+    assert costs and all(r["investment"] == r["assumption"].removeprefix("cost:") and r["name_en"] for r in costs)
+    text = runner.invoke(app, ["compare", "--path", "quick_wins", *SHORT], env={"COLUMNS": "160"}).stdout
+    assert "cost:" not in text and costs[0]["name_en"].split()[0] in text
 
 
 def test_compare_text_names_the_best_path_in_chinese_within_80_columns():

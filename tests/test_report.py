@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import copy
 import errno
 import json
 import os
@@ -17,6 +18,8 @@ import pytest
 import twin.report
 from twin.economics.cashflow import discounted_payback
 from twin.report import excel, write_report
+from twin.report.labels import selection_statement
+from twin.report.tables import payback_point
 from twin.run import files
 from twin.run.files import OutputError
 
@@ -99,7 +102,8 @@ def sample_comparison(reps: int = 20, horizon: int = 10) -> dict:
         npv_samples = rng.normal(cumulative, 0.4 * abs(cumulative) + 3e5, reps)
         irr_samples = rng.normal(npf.irr(nets), 0.03, reps)
         payback = _money(rng.normal(discounted_payback(rate, nets) or 10.5, 0.4, reps)) | {
-            "n_undefined": 2 if p == 2 else 0
+            "n_undefined": 2 if p == 2 else 0,
+            "expected": discounted_payback(rate, nets),
         }
         timeline, tier = [], "basic"
         for year in range(horizon + 1):
@@ -114,9 +118,9 @@ def sample_comparison(reps: int = 20, horizon: int = 10) -> dict:
             "stages": stages,
             "tier_timeline": timeline,
             "npv_cny": _money(npv_samples),
-            "irr": _money(irr_samples) | {"n_undefined": 0}
+            "irr": _money(irr_samples) | {"n_undefined": 0, "expected": float(npf.irr(nets))}
             if p != 2
-            else {"mean": None, "ci95": [None, None], "p5": None, "p95": None, "n_undefined": reps},
+            else {"mean": None, "ci95": [None, None], "p5": None, "p95": None, "n_undefined": reps, "expected": None},
             "payback_years": payback,
             "p_npv_positive": float(np.mean(npv_samples > 0)),
             "npv_samples": [float(x) for x in npv_samples],
@@ -264,6 +268,24 @@ def test_an_undefined_irr_and_a_payback_beyond_the_horizon_are_said_in_words(sam
     page = write_report(sample, tmp_path)[0].read_text(encoding="utf-8")
     assert "undefined in 20 of 20" in page
     assert "beyond the horizon in 2 of 20" in page
+
+
+def test_irr_and_payback_are_those_of_the_mean_cash_flows_as_on_the_chart(sample, tmp_path):
+    page = write_report(sample, tmp_path)[0].read_text(encoding="utf-8")
+    for path in sample["paths"].values():
+        years = path["payback_years"]["expected"]
+        if years is not None:
+            assert f"{years:.1f}" in page
+            assert years == pytest.approx(payback_point(path["cash_flows"]), abs=0.05)
+
+
+def test_a_best_path_that_loses_money_is_called_the_least_bad(sample):
+    losing = copy.deepcopy(sample)
+    assert "doing nothing" not in selection_statement(losing, "en")
+    for path in losing["paths"].values():
+        path["npv_cny"]["mean"] = -abs(path["npv_cny"]["mean"]) - 1
+    assert "doing nothing is worth more" in selection_statement(losing, "en")
+    assert "不投资优于任何路径" in selection_statement(losing, "zh")
 
 
 def test_the_same_comparison_gives_the_same_page(sample, tmp_path):

@@ -855,14 +855,17 @@ def _tier_short(tier: str, lang: str) -> str:
     return TIER_ZH.get(tier, tier) if lang == "zh" else short.get(tier, tier)
 
 
-def _median(est: dict, fmt: Callable[[float], str], none: str, n: int, lang: str) -> str:
-    """A median over replications, or the word for its absence, and in how many replications it has none."""
-    text = fmt(est["median"]) if est.get("median") is not None else _w(none, lang)
+def _expected(est: dict, fmt: Callable[[float], str], none: str, n: int, lang: str) -> str:
+    """The figure of the expected cash flows, or the word for its absence, and in how many replications
+    there is none."""
+    text = fmt(est["expected"]) if est.get("expected") is not None else _w(none, lang)
     k = est.get("n_undefined") or 0
     return text + (f"\n({k}/{n} {_w(none, lang)})" if k else "")
 
 
 def _print_compare(doc: dict, lang: str) -> None:
+    from twin.report.labels import selection_statement, tornado_label  # the report's words, loaded when printed
+
     out = _out()
     zh = lang == "zh"
     out.print(
@@ -886,16 +889,16 @@ def _print_compare(doc: dict, lang: str) -> None:
                 f"{p['capex_cny'] / 1e6:,.1f}",
                 f"{npv['mean'] / 1e6:,.2f}" + (f"\n[{lo / 1e6:,.1f}, {hi / 1e6:,.1f}]" if lo is not None else ""),
                 f"{p['p_npv_positive'] * 100:.0f}%" if p["p_npv_positive"] is not None else "—",
-                _median(irr_, lambda x: f"{x * 100:.1f}%", "none", n, lang),
-                _median(payback, lambda x: f"{x:.1f}", "never", n, lang),
+                _expected(irr_, lambda x: f"{x * 100:.1f}%", "none", n, lang),
+                _expected(payback, lambda x: f"{x:.1f}", "never", n, lang),
             )
         )  # fmt: skip
     headers = [_w(k, lang) for k in ("path", "tiers", "capex", "npv", "p", "irr", "payback")]
     note = (
         "Capex and NPV in M CNY, payback in years: the change against doing nothing, after tax; NPV: mean over "
-        "replications [95% CI]; IRR and payback: median over replications (k/n: in how many there is none, or "
+        "replications [95% CI]; IRR and payback: of the mean cash flows (k/n: replications with none, or "
         "none within the horizon); tiers: y1:adv. = advanced from year 1. "
-        "投资与净现值单位：百万元；内部收益率与回收期为中位数。"
+        "投资与净现值单位：百万元；内部收益率与回收期按平均现金流计算。"
     )
     out.print(_grid("Upgrade paths vs doing nothing 升级路径对比", headers, rows, out.width, numeric={2, 3, 4, 5, 6},
                     caption=note))  # fmt: skip
@@ -923,7 +926,7 @@ def _print_compare(doc: dict, lang: str) -> None:
     if doc["tornado"]:
         rows = [
             (
-                t["assumption"],
+                tornado_label(t, lang),
                 f"{t['low']:g} … {t['high']:g}",
                 f"{t['npv_low']:,.0f}",
                 f"{t['npv_high']:,.0f}",
@@ -937,7 +940,7 @@ def _print_compare(doc: dict, lang: str) -> None:
             caption += "Demand growth: add --tornado-demand, or value a growth with --growth."
         title = _w("tornado", lang) + f": {doc['best_path']}"
         out.print(_grid(title, headers, rows, out.width, numeric={2, 3}, caption=caption))
-    out.print(f"{_w('best', lang)}: {doc['best_path']}. {doc['selection']['statement']}")
+    out.print(f"{_w('best', lang)}: {doc['best_path']}. {selection_statement(doc, lang)}")
 
 
 @app.command("compare")

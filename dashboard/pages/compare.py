@@ -32,7 +32,7 @@ def summary(doc: dict) -> pd.DataFrame:
                 t("tier_when"): ", ".join(f"{i18n.tier(tier)} ({y})" for y, tier in steps) or "—",
                 f"{t('npv_mean')} [{t('ci95')}]": L.with_ci(npv["mean"], npv["ci95"], L.cny),
                 t("p_npv"): L.pct(p["p_npv_positive"], 0),
-                t("irr"): L.pct(p["irr"]["median"]),
+                t("irr"): L.pct(p["irr"]["expected"]),
                 t("payback"): L.payback(p["payback_years"], i18n.lang()),
             }
         )
@@ -75,10 +75,11 @@ def report_bytes(args: str, _doc: dict, lang: str) -> tuple[bytes, bytes]:
 def results(doc: dict, args: str) -> None:
     lang = i18n.lang()
     best = doc["paths"][doc["best_path"]]
-    st.success(
+    box, icon = (st.warning, ":material/warning:") if L.none_pays(doc) else (st.success, ":material/emoji_events:")
+    box(
         f"**{t('best')}: {i18n.pick(best['name_en'], best['name_zh'], doc['best_path'])}** — "
         + L.selection_statement(doc, lang),
-        icon=":material/emoji_events:",
+        icon=icon,
     )
     st.dataframe(summary(doc), hide_index=True, width="stretch", key="cmp_summary")
     html, xlsx = report_bytes(args, doc, lang)

@@ -16,8 +16,9 @@ from twin.spec.finance import Award, Finance
 from twin.spec.investment import TIERS
 
 state = st.session_state
+# the assumptions edited as percentages (the cost factor is a multiplier, edited on its own); a comment, not
+# a string: Streamlit's magic would print a bare string on the page
 RATES = tuple(n for n in MONEY_ASSUMPTIONS if n != "investment_cost_factor")
-"""The assumptions edited as percentages (the cost factor is a multiplier, edited on its own)."""
 SHOWN_LINES = (
     *CASH_LINES,
     "installation_loss",
@@ -119,7 +120,7 @@ def results(doc: dict, name: str) -> None:
     c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric(t("npv_mean"), L.cny(npv["mean"]), help=f"{t('ci95')}: {L.cny(npv['ci95'][0])} – {L.cny(npv['ci95'][1])}")
     c2.metric(t("p_npv"), L.pct(path["p_npv_positive"], 0))
-    c3.metric(t("irr"), L.pct(path["irr"]["median"]))
+    c3.metric(t("irr"), L.pct(path["irr"]["expected"]))
     c4.metric(t("payback"), L.payback(path["payback_years"], i18n.lang()))
     c5.metric(t("awards_npv"), L.cny(path["awards_npv_cny"]["mean"]))
     lang = i18n.lang()

@@ -26,6 +26,24 @@ def shifts(plant) -> list[tuple[str, float, float]]:
     return [(f"{s.name} {s.start}", float(clock_to_min(s.start)), s.hours * 60) for s in cal.shifts]
 
 
+def met(tier: str, plant) -> tuple[str, list[str]]:
+    """The tier a preset meets by the rubric and, when below its own, what it lacks for its own."""
+    found = data.assessment(data.content_key(plant), plant)
+    return found["tier"], [g["missing"] for g in found["gaps"] if g["tier"] == tier]
+
+
+def column(tier: str, plant) -> str:
+    """A preset's column: its tier, starred when the rubric says it meets a lower one."""
+    return i18n.tier(tier) + ("*" if met(tier, plant)[0] != tier else "")
+
+
+def short_notes(tiers: list) -> None:
+    for tier, p in tiers:
+        reached, missing = met(tier, p)
+        if reached != tier:
+            st.caption(t("preset_short", preset=i18n.tier(tier), met=i18n.tier(reached), missing="; ".join(missing)))
+
+
 def side_by_side(tiers: list, doc: dict) -> None:
     rows = []
     for name in MAIN_KPIS + ("wip", "labour_productivity", "overtime_share"):
@@ -34,11 +52,12 @@ def side_by_side(tiers: list, doc: dict) -> None:
         unit = PLANT_KPIS[name].unit
         scale, shown = L.DISPLAY.get(unit, (1.0, unit))
         row = {t("kpi"): i18n.kpi(name), t("unit"): i18n.unit(shown)}
-        for (tier, _), v in zip(tiers, doc["variants"], strict=True):
+        for (tier, p), v in zip(tiers, doc["variants"], strict=True):
             e = v["kpis"][name]
-            row[i18n.tier(tier)] = L.estimate(e["mean"], e["ci95"], scale)
+            row[column(tier, p)] = L.estimate(e["mean"], e["ci95"], scale)
         rows.append(row)
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="train_table")
+    short_notes(tiers)
     cols = st.columns(4)
     for col, name in zip(cols, ("lead_time_min", "oee", "on_time_rate", "unit_cost_cny"), strict=True):
         unit = PLANT_KPIS[name].unit
@@ -47,7 +66,7 @@ def side_by_side(tiers: list, doc: dict) -> None:
         err = [((v["kpis"][name]["ci95"][1] or 0) * scale - m) for v, m in zip(doc["variants"], means, strict=True)]
         fig = go.Figure(
             go.Bar(
-                x=[i18n.tier(tier) for tier, _ in tiers],
+                x=[column(tier, p) for tier, p in tiers],
                 y=means,
                 marker_color=[charts.TIER_COLOURS[tier] for tier, _ in tiers],
                 error_y={"type": "data", "array": err, "visible": True},

@@ -176,8 +176,8 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "npv_mean": ("NPV mean (CNY)", "净现值均值（元）"),
     "p_npv": ("P(NPV > 0)", "净现值为正概率"),
-    "irr": ("IRR (median)", "内部收益率（中位数）"),
-    "payback": ("Discounted payback, median (years)", "折现回收期（中位数，年）"),
+    "irr": ("IRR", "内部收益率"),
+    "payback": ("Discounted payback (years)", "折现回收期（年）"),
     "money_link": ("Edit the finance assumptions on the Financials page.", "在“财务”页修改财务假设。"),
     "delta": ("Change vs today [95 % CI]", "相对现状变化 [95%置信区间]"),
     "not_fit_why": ("Does not fit: {why}", "不适用：{why}"),
@@ -232,6 +232,12 @@ WORDS: dict[str, tuple[str, str]] = {
         "同一工厂在各梯度下以相同订单、相同随机数运行：差别只来自投资改变的机制。逐步回放一个班次，看清原因。",
     ),
     "side_by_side": ("The four tiers side by side", "四个梯度并列对比"),
+    "preset_short": (
+        "* The {preset} preset meets {met} by the rubric: {missing}. The catalogue has too few AI mechanisms for "
+        "the leading tier's AI share; the column shows what its investments do all the same.",
+        "* {preset}预设按评价规则达到{met}：尚缺 {missing}。"
+        "投资目录中的人工智能机制不足以达到领航级的人工智能场景占比；该列显示这些投资的实际效果。",
+    ),
     "no_presets": (
         "No tier presets are built on {plant}; pick precision_machining to see all four tiers.",
         "没有基于 {plant} 的梯度预设；请选择 precision_machining 查看全部四个梯度。",

@@ -118,7 +118,7 @@ def effect_rows(study: PathStudy, i: int, reps: int, base: float, sim_reps: int 
                 study.ensure_states(states, n)
                 values.append(base + _mean_npv(study, i, n, study.finance, states=states) - own)
             note = f"{inv.id}'s effect factors at their 5th and 95th percentiles ({inv.effect_source})"
-            rows.append(_row(f"effect:{inv.id}", *EFFECT_QUANTILES, values, note))
+            rows.append(_row(f"effect:{inv.id}", *EFFECT_QUANTILES, values, note, inv))
     return rows
 
 
@@ -166,15 +166,20 @@ def tornado(
         for purchase in (p for stage in study.plans[i].stages for p in stage.purchases):
             values = [_mean_npv(study, i, reps, study.finance, {purchase.investment: v}) for v in (cost.low, cost.high)]
             note = f"this investment's capex and opex x the cost-estimate range ({cost.source})"
-            rows.append(_row(f"cost:{purchase.investment}", cost.low, cost.high, values, note))
+            inv = study.catalogue.get(purchase.investment)
+            rows.append(_row(f"cost:{purchase.investment}", cost.low, cost.high, values, note, inv))
     if effects:
         rows += effect_rows(study, i, reps, base, demand_reps)
     return sorted(rows, key=lambda r: -abs(r["npv_high"] - r["npv_low"]))
 
 
-def _row(name: str, low: float, high: float, values: list[float], source: str) -> dict:
-    return {"assumption": name, "low": low, "high": high, "npv_low": _num(values[0], 2),
-            "npv_high": _num(values[1], 2), "source": source}  # fmt: skip
+def _row(name: str, low: float, high: float, values: list[float], source: str, investment=None) -> dict:
+    """One tornado row; a row of one investment's cost or effect carries its id and names for display."""
+    row = {"assumption": name, "low": low, "high": high, "npv_low": _num(values[0], 2),
+           "npv_high": _num(values[1], 2), "source": source}  # fmt: skip
+    if investment is not None:
+        row |= {"investment": investment.id, "name_en": investment.name_en, "name_zh": investment.name_zh}
+    return row
 
 
 def compare_paths(
@@ -241,6 +246,9 @@ def compare_paths(
         monies = [study.money(i, r) for r in range(n)]
         rate = study.finance.discount_rate.value
         nets = [m.flows.net_without_awards for m in monies]
+        # IRR and payback of the expected (mean) flows agree with the expected NPV and the cash-flow chart:
+        # an expected NPV > 0 at the discount rate is an expected-flow IRR above it
+        expected = np.mean(nets, axis=0)
         npvs = [npv(rate, f) for f in nets]
         npv_est = summarise(npvs)
         doc["paths"][plan.path.name] = {
@@ -254,8 +262,14 @@ def compare_paths(
             "tier_timeline": [{"year": y, "tier": t} for y, t in study.tier_timeline(i)],
             "npv_cny": _money(npv_est),
             "awards_npv_cny": _money(summarise([npv(rate, m.flows.awards_after_tax) for m in monies])),
-            "irr": _money(summarise([irr(f) for f in nets], [_no_irr_end(f) for f in nets]), 6),
-            "payback_years": _money(summarise([discounted_payback(rate, f) for f in nets], math.inf), 3),
+            "irr": {
+                "expected": _num(irr(expected), 6),
+                **_money(summarise([irr(f) for f in nets], [_no_irr_end(f) for f in nets]), 6),
+            },
+            "payback_years": {
+                "expected": _num(discounted_payback(rate, expected), 3),
+                **_money(summarise([discounted_payback(rate, f) for f in nets], math.inf), 3),
+            },
             "p_npv_positive": _num(npv_est.p_positive, 4),
             "npv_samples": [round(v, 2) for v in npvs],
             "cash_flows": cash_flow_table(monies, rate),

@@ -51,8 +51,8 @@ def _summary(result: dict, lang: str) -> Sheet:
         [w("path_id"), w("path"), w("description"), w("tier_end"), w("tier_reached"), w("capex_total")]
         + [f"{npv} – {w(k)}" for k in ("mean", "ci_lo", "ci_hi", "p5", "p95")]
         + [w("p_npv_pos")]
-        + [f"{irr} – {w(k)}" for k in ("median", "mean", "ci_lo", "ci_hi", "n_undefined")]
-        + [f"{pay} – {w(k)}" for k in ("median", "mean", "ci_lo", "ci_hi", "n_undefined")],
+        + [f"{irr} – {w(k)}" for k in ("expected", "mean", "ci_lo", "ci_hi", "n_undefined")]
+        + [f"{pay} – {w(k)}" for k in ("expected", "mean", "ci_lo", "ci_hi", "n_undefined")],
         formats={5: CNY, 6: CNY, 7: CNY, 8: CNY, 9: CNY, 10: CNY, 11: PCT, 12: PCT, 13: PCT, 14: PCT, 15: PCT}
         | {17: YEARS, 18: YEARS, 19: YEARS, 20: YEARS},
         wrap={2},
@@ -67,8 +67,8 @@ def _summary(result: dict, lang: str) -> Sheet:
             [key, L.path_label(key, path, lang), path.get("description", "")]
             + [L.tier_name(T.final_tier(path, base_tier), lang), steps, T.total_capex(path)]
             + [*_ci(npv_d), npv_d.get("p5"), npv_d.get("p95"), path.get("p_npv_positive")]
-            + [irr_d.get("median"), *_ci(irr_d), irr_d.get("n_undefined")]
-            + [pay_d.get("median"), *_ci(pay_d), pay_d.get("n_undefined")]
+            + [irr_d.get("expected"), *_ci(irr_d), irr_d.get("n_undefined")]
+            + [pay_d.get("expected"), *_ci(pay_d), pay_d.get("n_undefined")]
         )
     return sheet
 
@@ -158,7 +158,7 @@ def _tornado(result: dict, lang: str) -> Sheet:
         lo, hi = t.get("npv_low"), t.get("npv_high")
         swing = abs(hi - lo) if lo is not None and hi is not None else None
         sheet.rows.append(
-            [t["assumption"], L.assumption_label(t["assumption"], lang), t.get("low"), t.get("high"), lo, hi, swing]
+            [t["assumption"], L.tornado_label(t, lang), t.get("low"), t.get("high"), lo, hi, swing]
             + [t.get("source", "")]
         )
     return sheet

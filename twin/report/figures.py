@@ -241,7 +241,7 @@ def tornado(result: dict, lang: str) -> go.Figure | None:
         return None
     items.sort(key=lambda t: abs(t["npv_high"] - t["npv_low"]))  # widest at the top
     ticks = [
-        f"{L.assumption_label(t['assumption'], lang)} "
+        f"{L.tornado_label(t, lang)} "
         f"({L.assumption_value(t['assumption'], t.get('low'))} – {L.assumption_value(t['assumption'], t.get('high'))})"
         for t in items
     ]

@@ -97,8 +97,8 @@ def _summary(result: dict, lang: str) -> str:
         (L.word("capex_total", lang), True),
         (L.word("npv_mean", lang), True),
         (L.word("p_npv_pos", lang), True),
-        (L.word("irr_median", lang), True),
-        (L.word("payback_median", lang), True),
+        (L.word("irr_expected", lang), True),
+        (L.word("payback_expected", lang), True),
     ]
     rows, classes = [], []
     for key, path in result["paths"].items():
@@ -113,7 +113,7 @@ def _summary(result: dict, lang: str) -> str:
                 L.cny(T.total_capex(path)),
                 L.with_ci(npv.get("mean"), npv.get("ci95"), L.cny),
                 L.pct(path.get("p_npv_positive"), 0),
-                (L.pct(irr["median"]) if irr.get("median") is not None else L.word("none", lang))
+                (L.pct(irr["expected"]) if irr.get("expected") is not None else L.word("none", lang))
                 + _undefined(n, irr.get("n_undefined"), "undefined_in", lang),
                 payback_text + _undefined(n, payback.get("n_undefined"), "beyond_in", lang),
             ]
@@ -262,7 +262,7 @@ def _tornado_table(result: dict, lang: str) -> str:
     ]
     rows = [
         [
-            escape(L.assumption_label(t["assumption"], lang)),
+            escape(L.tornado_label(t, lang)),
             L.assumption_value(t["assumption"], t.get("low")),
             L.assumption_value(t["assumption"], t.get("high")),
             L.cny(t.get("npv_low")),

@@ -81,8 +81,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "irr_mean": ("IRR mean", "内部收益率均值"),
     "payback": ("Discounted payback (years)", "动态回收期（年）"),
     "payback_mean": ("Discounted payback mean (years)", "动态回收期均值（年）"),
-    "irr_median": ("IRR (median of replications)", "内部收益率（重复中位数）"),
-    "payback_median": ("Discounted payback, median of replications (years)", "动态回收期（重复中位数，年）"),
+    "irr_expected": ("IRR of the mean cash flows", "内部收益率（平均现金流）"),
+    "payback_expected": ("Discounted payback of the mean cash flows (years)", "动态回收期（平均现金流，年）"),
     "ci_lo": ("95 % CI low", "95%置信下限"),
     "ci_hi": ("95 % CI high", "95%置信上限"),
     "p5": ("5th percentile", "5%分位数"),
@@ -103,7 +103,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "kpi_id": ("KPI id", "指标代码"),
     "unit": ("Unit", "单位"),
     "mean": ("Mean", "均值"),
-    "median": ("Median", "中位数"),
+    "expected": ("Of the mean cash flows", "按平均现金流"),
     "delta": ("Δ vs doing nothing", "与基线差值"),
     "delta_mean": ("Δ mean", "差值均值"),
     "delta_lo": ("Δ 95 % CI low", "差值95%置信下限"),
@@ -125,6 +125,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "source": ("Source", "来源"),
     "item": ("Item", "项目"),
     "statement": ("Statement", "结论"),
+    "tornado_cost": ("its cost (× catalogue price)", "投资成本（×目录价格）"),
+    "tornado_effect": ("its effect (5th – 95th percentile)", "效果（5%–95%分位）"),
+    "none_pays": (
+        "No path's expected NPV is positive: on these assumptions doing nothing is worth more than any of them, "
+        "and the best path is only the one that loses least.",
+        "所有路径的期望净现值均为负：在这些假设下，不投资优于任何路径，最优路径只是损失最小者。",
+    ),
     "best_path": ("Best path", "最优路径"),
     "replications_used": ("Replications used by the selection", "选择程序所用重复次数"),
     # charts
@@ -188,6 +195,7 @@ ASSUMPTIONS: dict[str, tuple[str, str]] = {
     "inventory_carrying_rate": ("Inventory carrying rate per year", "库存持有成本率"),
     "price": ("Selling price", "销售价格"),
     "selling_price": ("Selling price", "销售价格"),
+    "investment_cost_factor": ("Investment cost factor (× catalogue price)", "投资成本系数（×目录价格）"),
 }
 RATE_ASSUMPTIONS = frozenset(k for k in ASSUMPTIONS if k.endswith(("_rate", "_growth", "_erosion", "_escalation")))
 """Assumptions that are fractions per year, written as percentages."""
@@ -253,6 +261,15 @@ def assumption_label(name: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
+def tornado_label(row: dict, lang: str) -> str:
+    """A tornado row's name: the assumption's, or for one investment's cost or effect its name and which."""
+    if "investment" not in row:
+        return assumption_label(row["assumption"], lang)
+    name = (row.get("name_zh") if lang == "zh" else row.get("name_en")) or row["investment"]
+    which = "tornado_cost" if row["assumption"].startswith("cost:") else "tornado_effect"
+    return f"{name}: {word(which, lang)}"
+
+
 def path_label(key: str, path: dict, lang: str) -> str:
     name = path.get("name_zh") if lang == "zh" else path.get("name_en")
     return name or key
@@ -276,9 +293,10 @@ def pct(x: float | None, digits: int = 1) -> str:
 
 
 def payback(est: dict, lang: str) -> str:
-    """A path's discounted payback: the median over replications in years, or "not within horizon"."""
-    median = est.get("median")
-    return f"{median:.1f}" if median is not None else word("not_in_horizon", lang)
+    """A path's discounted payback of its mean cash flows in years (the point on the cash-flow chart), or
+    "not within horizon"."""
+    years = est.get("expected")
+    return f"{years:.1f}" if years is not None else word("not_in_horizon", lang)
 
 
 def num(x: float | None) -> str:
@@ -315,10 +333,22 @@ def assumption_value(name: str, x: float | None) -> str:
 
 
 def selection_statement(result: dict, lang: str) -> str:
-    """The selection statement: as the comparison words it in English; said anew from its fields in Chinese."""
+    """The selection statement in plain words, with the paths' display names, and a warning when no path's
+    expected NPV is positive (the best of them is then only the least bad)."""
+    text = _separation(result, lang)
+    if none_pays(result):
+        text += " " + word("none_pays", lang)
+    return text
+
+
+def none_pays(result: dict) -> bool:
+    """Whether every path's expected NPV is below zero: doing nothing is worth more than any of them."""
+    means = [p["npv_cny"].get("mean") for p in result["paths"].values()]
+    return bool(means) and all(m is not None and m < 0 for m in means)
+
+
+def _separation(result: dict, lang: str) -> str:
     sel = result.get("selection") or {}
-    if lang == "en" and sel.get("statement"):
-        return sel["statement"]
     paths = result["paths"]
     best = result.get("best_path")
     name = path_label(best, paths[best], lang) if best in paths else str(best)
