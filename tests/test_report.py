@@ -190,7 +190,7 @@ HEADERS = {  # sheet → the first columns, as a reader of that language expects
     "en": {
         "Summary": ["Path id", "Path", "Description", "Tier at the end", "Tier reached by year", "Total capex (CNY)"],
         "KPIs per stage": ["Path id", "Path", "Stage", "Year", "Investments", "Tier", "KPI id", "KPI", "Unit", "Mean"],
-        "Cash flows": ["Path id", "Path", "Year", "Line id", "Line", "Value (CNY)"],
+        "Cash flows": ["Path id", "Path", "Year", "Line id", "Line", "Cash effect (CNY; + in, − out)"],
         "NPV samples": ["Path id", "Path", "Replication", "NPV (CNY)"],
         "Tornado": ["Assumption id", "Assumption", "Low", "High", "NPV at low (CNY)", "NPV at high (CNY)"],
         "Assumptions": ["Assumption id", "Assumption", "Value", "Low", "High", "Source"],
@@ -199,7 +199,7 @@ HEADERS = {  # sheet → the first columns, as a reader of that language expects
     "zh": {
         "汇总": ["路径代码", "路径", "说明", "最终梯度", "逐年达到的梯度", "总投资（元）"],
         "各阶段KPI": ["路径代码", "路径", "阶段", "年份", "投资项目", "梯度", "指标代码", "指标", "单位", "均值"],
-        "现金流": ["路径代码", "路径", "年份", "科目代码", "科目", "金额（元）"],
+        "现金流": ["路径代码", "路径", "年份", "科目代码", "科目", "现金影响（元；+ 流入，− 流出）"],
         "净现值样本": ["路径代码", "路径", "重复序号", "净现值（元）"],
         "敏感性分析": ["假设代码", "假设", "低值", "高值", "取低值时净现值（元）", "取高值时净现值（元）"],
         "假设": ["假设代码", "假设", "取值", "低值", "高值", "来源"],
@@ -286,6 +286,15 @@ def test_a_best_path_that_loses_money_is_called_the_least_bad(sample):
         path["npv_cny"]["mean"] = -abs(path["npv_cny"]["mean"]) - 1
     assert "doing nothing is worth more" in selection_statement(losing, "en")
     assert "不投资优于任何路径" in selection_statement(losing, "zh")
+
+
+def test_cash_lines_read_as_money_in_and_out_against_doing_nothing():
+    from twin.report import labels as L
+
+    assert L.cash_effect("material", -1200.0) == 1200.0  # material saved: money in
+    assert L.cash_effect("capex", 5e5) == -5e5 and L.cash_effect("tax", -300.0) == 300.0  # a tax shield is money in
+    assert L.cash_effect("revenue", 800.0) == 800.0 and L.cash_effect("net", -2.0) == -2.0
+    assert L.cny(L.cash_effect("energy", 0.0)) == "0" and L.cny(-0.4) == "0"
 
 
 def test_the_same_comparison_gives_the_same_page(sample, tmp_path):

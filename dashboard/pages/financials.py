@@ -107,9 +107,9 @@ def assumptions(base: Finance, current: Finance) -> Finance:
 def cash_table(path: dict) -> pd.DataFrame:
     rows = []
     for line in SHOWN_LINES:
-        row = {t("kpi"): L.line_label(line, i18n.lang())}
+        row = {t("line"): L.line_label(line, i18n.lang())}
         for f in path["cash_flows"]:
-            row[str(f["year"])] = L.cny(f.get(line))
+            row[str(f["year"])] = L.cny(L.cash_effect(line, f.get(line)))
         rows.append(row)
     return pd.DataFrame(rows)
 

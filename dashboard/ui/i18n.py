@@ -192,7 +192,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "horizon": ("Horizon (years)", "评价期（年）"),
     "awards": ("Awards on reaching a tier (CNY)", "达到梯度的奖补（元）"),
     "amount": ("Amount (CNY)", "金额（元）"),
-    "cash_table": ("Yearly cash flows incremental to doing nothing (CNY)", "相对不投资的逐年增量现金流（元）"),
+    "cash_table": (
+        "Yearly cash flows against doing nothing (CNY; + money in, − money out: a cost saved is money in)",
+        "相对不投资的逐年增量现金流（元；+ 流入，− 流出：节省的成本计为流入）",
+    ),
+    "line": ("Line", "项目"),
     "awards_npv": ("NPV of awards (CNY)", "奖补净现值（元）"),
     "with_tornado": (
         "Sensitivity (tornado) over the finance assumptions' ranges",

@@ -120,14 +120,17 @@ def _tiers(result: dict, lang: str) -> Sheet:
 def _cash(result: dict, lang: str) -> Sheet:
     w = lambda k: L.word(k, lang)  # noqa: E731
     sheet = Sheet(
-        w("sh_cash"), [w("path_id"), w("path"), w("year"), w("line_id"), w("line"), w("value_cny")], formats={5: CNY}
+        w("sh_cash"),
+        [w("path_id"), w("path"), w("year"), w("line_id"), w("line"), w("cash_effect_cny")],
+        formats={5: CNY},
     )
     for key, path in result["paths"].items():
         for flow in sorted(path["cash_flows"], key=lambda f: f["year"]):
             for line, value in flow.items():
                 if line != "year":
                     name = L.path_label(key, path, lang)
-                    sheet.rows.append([key, name, flow["year"], line, L.line_label(line, lang), value])
+                    cash = L.cash_effect(line, value)
+                    sheet.rows.append([key, name, flow["year"], line, L.line_label(line, lang), cash])
     return sheet
 
 

@@ -218,7 +218,7 @@ def _cash_tables(result: dict, lang: str) -> str:
         lines += [k for f in flows for k in f if k != "year" and k not in lines and k not in L.CASH_LINES]
         lines = list(dict.fromkeys(lines))
         headers = [(L.word("line", lang), False)] + [(L.word("year_n", lang).format(y=f["year"]), True) for f in flows]
-        rows = [[escape(L.line_label(k, lang))] + [L.cny(f.get(k)) for f in flows] for k in lines]
+        rows = [[escape(L.line_label(k, lang))] + [L.cny(L.cash_effect(k, f.get(k))) for f in flows] for k in lines]
         classes = ["best-row" if k == "net" else "" for k in lines]
         out.append(
             f"<details><summary>{_path_cell(key, path, lang)}</summary>"

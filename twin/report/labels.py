@@ -43,7 +43,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "折线：各阶段后的均值；阴影：95%置信区间；虚线：不投资基线。",
     ),
     "kpi_table": ("KPIs per stage, with the paired difference to doing nothing", "各阶段KPI及与不投资基线的配对差值"),
-    "cash_table": ("Yearly cash-flow lines (CNY)", "逐年现金流明细（元）"),
+    "cash_table": (
+        "Yearly cash-flow lines against doing nothing (CNY; + money in, − money out: a cost saved is money in)",
+        "相对不投资的逐年现金流明细（元；+ 流入，− 流出：节省的成本计为流入）",
+    ),
     "cash_note": (
         "Bars: net cash flow after tax per year; line: cumulative discounted cash flow; "
         "diamond: where it turns positive for good (payback of the mean flows).",
@@ -113,6 +116,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "line": ("Line", "科目"),
     "line_id": ("Line id", "科目代码"),
     "value_cny": ("Value (CNY)", "金额（元）"),
+    "cash_effect_cny": ("Cash effect (CNY; + in, − out)", "现金影响（元；+ 流入，− 流出）"),
     "replication": ("Replication", "重复序号"),
     "assumption": ("Assumption", "假设"),
     "assumption_id": ("Assumption id", "假设代码"),
@@ -172,17 +176,34 @@ CASH_LINES: dict[str, tuple[str, str]] = {
     "energy": ("Energy", "能源"),
     "maintenance": ("Maintenance", "维修"),
     "overhead": ("Overhead", "制造费用"),
+    "escapes": ("Customer claims on escapes", "客户索赔与围堵"),
     "inventory_carrying": ("Inventory carrying", "库存持有成本"),
+    "installation_loss": ("Margin lost while installing", "安装停机损失"),
     "opex": ("Investments' opex", "投资运维费用"),
     "operating": ("Operating result before tax", "税前经营结果"),
     "capex": ("Capex", "资本支出"),
     "residual_value": ("Residual value", "残值"),
-    "depreciation": ("Depreciation", "折旧"),
+    "depreciation": ("Depreciation (for tax, not cash)", "折旧（计税用，非现金）"),
     "tax": ("Tax", "所得税"),
     "awards_after_tax": ("Awards after tax", "税后奖补"),
     "net": ("Net cash flow", "净现金流"),
     "cumulative_discounted": ("Cumulative discounted", "累计折现现金流"),
 }
+
+CASH_OUT = frozenset(
+    {"material", "direct_labour", "indirect_labour", "energy", "maintenance", "overhead", "escapes",
+     "inventory_carrying", "installation_loss", "opex", "capex", "tax"}
+)  # fmt: skip
+"""Lines the comparison keeps as amounts spent (a cost line > 0 is more cost than doing nothing)."""
+
+
+def cash_effect(line: str, value: float | None) -> float | None:
+    """A cash-flow line as what it does to cash against doing nothing: + money in, − money out (a cost
+    saved is money in). Depreciation is not cash and stays as the tax books have it."""
+    if value is None or line not in CASH_OUT:
+        return value
+    return -value + 0.0  # + 0.0: a zero saving reads 0, not -0
+
 
 ASSUMPTIONS: dict[str, tuple[str, str]] = {
     "horizon_years": ("Horizon (years)", "评价期（年）"),
@@ -284,7 +305,7 @@ def _missing(x: float | None) -> bool:
 
 def cny(x: float | None) -> str:
     """Yuan with thousands separators, no decimals: 1,234,567."""
-    return "—" if _missing(x) else f"{x:,.0f}"
+    return "—" if _missing(x) else f"{round(x):,}"  # round() first: -0.4 reads 0, not -0
 
 
 def pct(x: float | None, digits: int = 1) -> str:
