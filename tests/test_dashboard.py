@@ -73,6 +73,9 @@ def test_adding_an_investment_changes_the_planner_kpi_table():
     assert list(before.columns) == list(after.columns)
     assert not before.equals(after)
     assert _metric(at, "Plan capex (CNY)") != "92,000"  # SMED's cost came on top of the networking's
+    # networking and SMED alone leave the plant at basic: the page says what it still lacks and what closes it
+    gap = next(i.value for i in at.info if i.value.startswith("Still missing for Advanced"))
+    assert "declared L1" in gap and "a fact to declare" in gap
 
 
 def test_a_reference_path_loaded_into_the_planner_climbs_as_the_path_does():
@@ -174,3 +177,6 @@ def test_training_replays_a_shift_per_tier():
     assert len(table.columns) == 2 + 4  # KPI, unit, four tiers
     assert "Overtime share" in set(table.iloc[:, 0])  # the machining plant calls overtime when behind
     assert len(at.tabs) == 4
+    # the leading preset falls short of leading's AI share: its column is starred and the reason given
+    assert "Leading*" in table.columns
+    assert any("AI in >= 60%" in c.value for c in at.caption)

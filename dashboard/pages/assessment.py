@@ -7,26 +7,13 @@ import streamlit as st
 from ui import charts, data, i18n, shell
 from ui.i18n import t
 
-from twin.report import labels as L
-
-
-def closers(ids: list[str], price: dict[str, float]) -> str:
-    """Investments with their capex on this plant."""
-    cat = data.catalogue()
-    return ", ".join(f"{i18n.investment(cat.get(i))} ({L.cny(price.get(i))})" for i in ids)
-
 
 def gap_table(result: dict, price: dict[str, float]) -> pd.DataFrame:
     criteria = {c["criterion"]: c for c in result["criteria"]}
     rows = []
     for g in result["gaps"]:
         c = criteria[g["criterion"]]
-        if g["closed_by"]:
-            fix = closers(g["closed_by"], price)
-        elif g["combination"]:
-            fix = f"{t('together')}: " + closers(g["combination"], price)
-        else:
-            fix = t("declare_it")
+        fix = shell.gap_fix(g, price)
         rows.append(
             {
                 t("tier"): i18n.tier(g["tier"]),

@@ -151,7 +151,7 @@ def kpi_table(doc: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def results(doc: dict) -> None:
+def results(doc: dict, gaps: list[dict]) -> None:
     path = doc["paths"]["my_plan"]
     c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric(t("plan_capex"), L.cny(path["capex_cny"]))
@@ -159,6 +159,9 @@ def results(doc: dict) -> None:
     c3.metric(t("npv_mean"), L.cny(path["npv_cny"]["mean"]))
     c4.metric(t("p_npv"), L.pct(path["p_npv_positive"], 0))
     c5.metric(t("payback"), L.payback(path["payback_years"], i18n.lang()))
+    if gaps:  # why the plan ends where it does
+        items = "; ".join(f"{g['missing']} → {shell.gap_fix(g)}" for g in gaps)
+        st.info(t("plan_gap", tier=i18n.tier(gaps[0]["tier"]), items=items))
     st.caption(t("money_link"))
     st.subheader(t("plan_kpis"))
     st.dataframe(kpi_table(doc), hide_index=True, width="stretch", key="plan_kpi_table")
@@ -195,4 +198,4 @@ with shell.guarded():
         plan = shell.current_plan()
         if plan is None or data.paths_json([plan]) != plan_json:
             st.info(t("plan_stale"))
-        results(doc)
+        results(doc, data.outlines(key_, plant, plan_json)[0]["gaps"])

@@ -155,6 +155,8 @@ def outlines(key: str, _plant: Factory, paths_json: str) -> list[dict]:
                 for s, tier, money in zip(plan.path.stages, plan.tiers, plan.stages, strict=True)
             ],
             "capex_cny": plan.capex_cny,
+            # what the plant still lacks for the next tier after the last stage (why a plan stops where it does)
+            "gaps": assess(plan.states[-1].plant, rubric(), catalogue()).to_dict()["gaps"] if plan.states else [],
         }
         for plan in study.plans
     ]

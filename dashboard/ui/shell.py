@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from twin.report import labels as L
 from twin.run.experiment import OptionError
 from twin.run.pool import cap_jobs
 from twin.spec import DEFAULT_MODEL, Factory, RunError, SpecError
@@ -146,3 +147,20 @@ def current_plan() -> UpgradePath | None:
         source="built in the dashboard's planner",
         stages=stages,
     )
+
+
+def gap_fix(gap: dict, price: dict[str, float] | None = None) -> str:
+    """What closes a gap to the next tier: investments that close it alone (with their capex on this plant
+    when ``price`` is given), else a set that closes it together, else a fact to declare, else nothing in
+    the catalogue (as ``twin assess`` says it)."""
+    cat = data.catalogue()
+    price = price or {}
+
+    def named(ids: list[str]) -> str:
+        return ", ".join(i18n.investment(cat.get(i)) + (f" ({L.cny(price[i])})" if i in price else "") for i in ids)
+
+    if gap["closed_by"]:
+        return named(gap["closed_by"])
+    if gap["combination"]:
+        return f"{t('together')}: " + named(gap["combination"])
+    return t("declare_it") if "declared" in gap["missing"] else t("no_closer")
