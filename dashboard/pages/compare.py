@@ -133,7 +133,17 @@ with shell.guarded():
             state["_cmp_started"] = True
         if state.get("_cmp_started") and settings is not None:
             s = settings
-            finance = shell.current_finance(key, plant).model_dump_json()
+            used = shell.current_finance(key, plant)
+            lang = i18n.lang()
+            st.caption(
+                t("cmp_assumptions")
+                + ", ".join(
+                    f"{L.assumption_label(n, lang)} {L.assumption_value(n, getattr(used, n).value)}"
+                    for n in ("discount_rate", "demand_growth", "investment_cost_factor")
+                )
+                + f", {L.assumption_label('horizon_years', lang)} {used.horizon_years}"
+            )
+            finance = used.model_dump_json()
             paths_json = data.paths_json(chosen)
             doc = data.path_doc(key, plant, paths_json, finance, s.days, s.warmup_days, s.seed, s.reps, False, s.jobs)
             results(doc, json.dumps([key, paths_json, finance, s.days, s.warmup_days, s.seed, s.reps]))

@@ -121,7 +121,7 @@ def results(doc: dict, name: str) -> None:
     c1.metric(t("npv_mean"), L.cny(npv["mean"]), help=f"{t('ci95')}: {L.cny(npv['ci95'][0])} – {L.cny(npv['ci95'][1])}")
     c2.metric(t("p_npv"), L.pct(path["p_npv_positive"], 0))
     c3.metric(t("irr"), L.pct(path["irr"]["expected"]))
-    c4.metric(t("payback"), L.payback(path["payback_years"], i18n.lang()))
+    c4.metric(t("payback"), L.payback(path["payback_years"], i18n.lang(), doc["horizon_years"]))
     c5.metric(t("awards_npv"), L.cny(path["awards_npv_cny"]["mean"]))
     lang = i18n.lang()
     left, right = st.columns(2)

@@ -158,7 +158,7 @@ def results(doc: dict, gaps: list[dict]) -> None:
     c2.metric(t("tier_end"), i18n.tier(path["tier_timeline"][-1]["tier"]))
     c3.metric(t("npv_mean"), L.cny(path["npv_cny"]["mean"]))
     c4.metric(t("p_npv"), L.pct(path["p_npv_positive"], 0))
-    c5.metric(t("payback"), L.payback(path["payback_years"], i18n.lang()))
+    c5.metric(t("payback"), L.payback(path["payback_years"], i18n.lang(), doc["horizon_years"]))
     if gaps:  # why the plan ends where it does
         items = "; ".join(f"{g['missing']} → {shell.gap_fix(g)}" for g in gaps)
         st.info(t("plan_gap", tier=i18n.tier(gaps[0]["tier"]), items=items))

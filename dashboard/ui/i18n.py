@@ -141,6 +141,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "closed_by": ("Closed by (each alone)", "可单独弥补的投资"),
     "together": ("Closed together by", "需组合弥补"),
     "declare_it": ("a fact to declare, not to buy", "需申报的事项，无法通过投资获得"),
+    "cmp_assumptions": (
+        "Money on the assumptions of the Financials page: ",
+        "金额按财务页面的假设计算：",
+    ),
     "no_closer": ("nothing in the catalogue closes it", "目录中无可弥补的投资"),
     "plan_gap": (
         "Still missing for {tier} after the last stage: {items}.",

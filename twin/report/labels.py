@@ -313,11 +313,13 @@ def pct(x: float | None, digits: int = 1) -> str:
     return "—" if _missing(x) else f"{100 * x:.{digits}f} %"
 
 
-def payback(est: dict, lang: str) -> str:
+def payback(est: dict, lang: str, horizon: int | None = None) -> str:
     """A path's discounted payback of its mean cash flows in years (the point on the cash-flow chart), or
-    "not within horizon"."""
+    "not within horizon" (``> horizon`` when the horizon is given, for a narrow cell)."""
     years = est.get("expected")
-    return f"{years:.1f}" if years is not None else word("not_in_horizon", lang)
+    if years is not None:
+        return f"{years:.1f}"
+    return f"> {horizon}" if horizon is not None else word("not_in_horizon", lang)
 
 
 def num(x: float | None) -> str:
