@@ -246,10 +246,9 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "side_by_side": ("The four tiers side by side", "四个梯度并列对比"),
     "preset_short": (
-        "* The {preset} preset meets {met} by the rubric: {missing}. The catalogue has too few AI mechanisms for "
-        "the leading tier's AI share; the column shows what its investments do all the same.",
-        "* {preset}预设按评价规则达到{met}：尚缺 {missing}。"
-        "投资目录中的人工智能机制不足以达到领航级的人工智能场景占比；该列显示这些投资的实际效果。",
+        "* By the rubric the {preset} preset meets {met}; it lacks: {missing} (the Assessment page says what would "
+        "close it). Its column shows what its investments do all the same.",
+        "* 按评价规则，{preset}预设达到{met}；尚缺：{missing}（评估页面说明可如何弥补）。该列仍显示这些投资的实际效果。",
     ),
     "no_presets": (
         "No tier presets are built on {plant}; pick precision_machining to see all four tiers.",

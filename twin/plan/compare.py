@@ -22,6 +22,7 @@ from twin.plan.selection import describe, select_best
 from twin.plan.study import PathStudy
 from twin.run.experiment import feasible_range
 from twin.spec.finance import Finance
+from twin.spec.investment import Investment
 
 CONFIDENCE = 0.95
 DELTA_SHARE = 0.05
@@ -173,7 +174,9 @@ def tornado(
     return sorted(rows, key=lambda r: -abs(r["npv_high"] - r["npv_low"]))
 
 
-def _row(name: str, low: float, high: float, values: list[float], source: str, investment=None) -> dict:
+def _row(
+    name: str, low: float, high: float, values: list[float], source: str, investment: Investment | None = None
+) -> dict:
     """One tornado row; a row of one investment's cost or effect carries its id and names for display."""
     row = {"assumption": name, "low": low, "high": high, "npv_low": _num(values[0], 2),
            "npv_high": _num(values[1], 2), "source": source}  # fmt: skip
@@ -247,7 +250,7 @@ def compare_paths(
         rate = study.finance.discount_rate.value
         nets = [m.flows.net_without_awards for m in monies]
         # IRR and payback of the expected (mean) flows agree with the expected NPV and the cash-flow chart:
-        # an expected NPV > 0 at the discount rate is an expected-flow IRR above it
+        # an expected NPV > 0 at the discount rate is an expected-flow IRR above it (flows that change sign once)
         expected = np.mean(nets, axis=0)
         npvs = [npv(rate, f) for f in nets]
         npv_est = summarise(npvs)
