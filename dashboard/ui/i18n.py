@@ -248,7 +248,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "preset_short": (
         "* By the rubric the {preset} preset meets {met}; it lacks: {missing} (the Assessment page says what would "
         "close it). Its column shows what its investments do all the same.",
-        "* 按评价规则，{preset}预设达到{met}；尚缺：{missing}（评估页面说明可如何弥补）。该列仍显示这些投资的实际效果。",
+        "* 按评价规则，{preset}预设达到{met}；尚缺：{missing}（评估页面说明可如何弥补）。"
+        "该列仍显示这些投资的实际效果。",
     ),
     "no_presets": (
         "No tier presets are built on {plant}; pick precision_machining to see all four tiers.",
