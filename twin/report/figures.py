@@ -58,6 +58,8 @@ def kpi_trajectories(result: dict, lang: str) -> go.Figure | None:
     colours = path_colours(result)
     years = [s["year"] for p in result["paths"].values() for s in p["stages"]]
     span = [min(years), max(years)] if years else [0, 1]
+    if span[0] == span[1]:  # one stage: the baseline still needs a length to be seen
+        span = [span[0] - 0.5, span[1] + 0.5]
     baseline = result["baseline"]["kpis"]
     for i, k in enumerate(kpis):
         row, col = i // cols + 1, i % cols + 1
@@ -91,7 +93,7 @@ def kpi_trajectories(result: dict, lang: str) -> go.Figure | None:
                         y=[ci[1] * scale for _, ci in band] + [ci[0] * scale for _, ci in band][::-1],
                         mode="lines",
                         fill="toself",
-                        fillcolor=_rgba(colours[key], 0.18),
+                        fillcolor=_rgba(colours[key], 0.10),  # light: four paths' bands overlap
                         line={"width": 0},
                         hoverinfo="skip",
                         legendgroup=key,
