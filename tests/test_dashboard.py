@@ -148,7 +148,7 @@ def test_a_bad_upload_shows_the_error_in_the_page():
     message = at.error[0].value
     assert "broken.yaml cannot be used" in message
     assert "broken.yaml" in message.split("\n", 2)[-1] and "/tmp" not in message
-    assert at.title[0].value == "precision_machining"  # the plant in use did not change
+    assert at.title[0].value == "Precision machining plant (basic)"  # the plant in use did not change
 
 
 def test_a_good_upload_becomes_the_plant():

@@ -96,7 +96,7 @@ def current_plant() -> Factory:
 
 
 def plant_name(plant: Factory) -> str:
-    return i18n.pick(plant.name, plant.name_zh, plant.name)
+    return i18n.pick(plant.name_en or plant.name, plant.name_zh, plant.name)
 
 
 def show_problems(header: str, problems: list) -> None:

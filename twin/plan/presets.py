@@ -44,7 +44,11 @@ def load_model(model: str | Path | None = None) -> Factory:
             todo = [i for i in preset.investments if i not in base.investments]
             ordered = order_investments(catalogue, todo, base.investments, where=f"preset {preset.name}")
             plant = apply_investments(base, ordered, where=f"preset {preset.name}")
-            update = {"name": preset.name, "name_zh": preset.name_zh or base.name_zh}
+            update = {
+                "name": preset.name,
+                "name_en": preset.name_en or base.name_en,
+                "name_zh": preset.name_zh or base.name_zh,
+            }
             if preset.description:
                 update["description"] = preset.description
             return plant.declaring(preset.declared).model_copy(update=update)

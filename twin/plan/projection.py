@@ -98,7 +98,7 @@ class PlantState:
 
 def content_key(base: Factory, investments: Sequence[str]) -> str:
     """A key for a plant state that depends on what it is, not on what it is called."""
-    text = base.model_copy(update={"name": "_", "name_zh": None, "description": ""}).model_dump_json()
+    text = base.model_copy(update={"name": "_", "name_en": None, "name_zh": None, "description": ""}).model_dump_json()
     return hashlib.sha256(f"{text}|{','.join(investments)}".encode()).hexdigest()[:16]
 
 

@@ -714,6 +714,7 @@ class RunDefaults(Spec):
 
 class Factory(Sourced):
     name: Name
+    name_en: str | None = Field(default=None, description="display name in English (the name if absent)")
     name_zh: str | None = None
     description: str = ""
     calendar: Calendar | None = Field(default=None, description="absent: works around the clock")

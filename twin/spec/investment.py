@@ -236,6 +236,7 @@ class Preset(Spec):
     """A named plant: a base model plus catalogue investments (so the two can never drift apart)."""
 
     name: Name
+    name_en: str | None = None
     name_zh: str | None = None
     base: str
     tier: Tier
