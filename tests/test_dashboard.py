@@ -138,6 +138,11 @@ def test_the_language_switch_changes_labels():
     assert "设备综合效率" in {m.label for m in at.metric}
     at = _page(_app(lang="zh"), "assessment")
     assert at.title[0].value.startswith("梯度评估")
+    # what each tier adds is said with the catalogue's Chinese names (the presets' descriptions are English)
+    at = _page(_app(lang="zh"), "training")
+    _clean(at)
+    adds = [m.value for m in at.markdown if "新增：" in m.value]
+    assert len(adds) == 3 and "制造执行系统" in adds[0], adds
 
 
 def test_a_bad_upload_shows_the_error_in_the_page():

@@ -26,6 +26,18 @@ def shifts(plant) -> list[tuple[str, float, float]]:
     return [(f"{s.name} {s.start}", float(clock_to_min(s.start)), s.hours * 60) for s in cal.shifts]
 
 
+def what_changes(tiers: list, tier: str, plant) -> str:
+    """A preset's description in English; in Chinese, the investments it adds to the tier below, by their
+    catalogue names (the descriptions are written in English only)."""
+    if i18n.lang() != "zh":
+        return plant.description.strip()
+    below = [p for t_, p in tiers if t_ != tier and p.investments and set(p.investments) < set(plant.investments)]
+    had = set(max(below, key=lambda p: len(p.investments)).investments) if below else set()
+    cat = data.catalogue()
+    added = [cat.get(i) for i in plant.investments if i not in had and i in cat.ids]
+    return "新增：" + "、".join(i18n.investment(inv) for inv in added) if added else plant.description.strip()
+
+
 def met(tier: str, plant) -> tuple[str, list[str]]:
     """The tier a preset meets by the rubric and, when below its own, what it lacks for its own."""
     found = data.assessment(data.content_key(plant), plant)
@@ -128,7 +140,7 @@ with shell.guarded():
         st.subheader(t("side_by_side") if len(tiers) == 4 else t("tier"))
         with st.expander(t("why_title")):
             for tier, p in tiers:
-                st.markdown(f"**{i18n.tier(tier)}** — {p.description.strip()}")
+                st.markdown(f"**{i18n.tier(tier)}** — {what_changes(tiers, tier, p)}")
         keys = tuple(data.content_key(p) for _, p in tiers)
         doc = data.tiers_side_by_side(keys, [p for _, p in tiers], s.days, s.warmup_days, s.reps, s.seed, s.jobs)
         side_by_side(tiers, doc)
