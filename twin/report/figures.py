@@ -27,7 +27,16 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 def layout(fig: go.Figure, title: str, height: int, margin: dict | None = None) -> go.Figure:
     """Title, font, size and legend every chart of the report (and the dashboard) shares."""
     fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left"},
+        # the title at the very top, the legend just above the plot: a long title cannot run into the legend
+        title={
+            "text": title,
+            "x": 0.01,
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 12},
+        },  # fmt: skip
         template="plotly_white",
         font={"family": FONT, "size": 13},
         height=height,
@@ -272,4 +281,8 @@ def tornado(result: dict, lang: str) -> go.Figure | None:
     fig.update_xaxes(tickformat=",.0f", title_text=L.word("npv", lang))
     fig.update_yaxes(automargin=True)
     title = L.word("ch_tornado", lang).format(path=L.path_label(best, result["paths"][best], lang))
-    return layout(fig, title, 46 * len(items) + 190)
+    height, top, bottom = 46 * len(items) + 220, 120, 50
+    layout(fig, title, height, margin={"l": 70, "r": 30, "t": top, "b": bottom})
+    # the legend between the title and the base-NPV label that sits on the plot's top edge
+    fig.update_layout(legend={"y": 1 + 40 / (height - top - bottom)})
+    return fig
