@@ -394,7 +394,7 @@ def _closers(gap: Gap) -> str:
         return ", ".join(map(with_needs, gap.closed_by))
     if gap.combination:
         return " + ".join(map(with_needs, gap.combination)) + " (together 组合)"
-    if "declared" in gap.missing:
+    if gap.declarable:
         return "declare it in the model 在模型中声明"
     return "nothing in the catalogue that fits 目录中无适用投资"
 

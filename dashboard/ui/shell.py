@@ -163,4 +163,4 @@ def gap_fix(gap: dict, price: dict[str, float] | None = None) -> str:
         return named(gap["closed_by"])
     if gap["combination"]:
         return f"{t('together')}: " + named(gap["combination"])
-    return t("declare_it") if "declared" in gap["missing"] else t("no_closer")
+    return t("declare_it") if gap["declarable"] else t("no_closer")

@@ -111,6 +111,13 @@ class Gap:
     combination: list[str] = field(default_factory=list)
     needs: dict[str, list[str]] = field(default_factory=dict)
 
+    @property
+    def declarable(self) -> bool:
+        """A fact the model declares (CMMM level, finances, an enterprise requirement): closed by declaring
+        it, never by an investment."""
+        check = self.criterion.check
+        return check.cmmm_min is not None or check.finances_sound_years_min is not None or check.declared is not None
+
 
 @dataclass
 class Assessment:
@@ -154,6 +161,7 @@ class Assessment:
                     "closed_by": g.closed_by,
                     "combination": g.combination,
                     "needs": g.needs,
+                    "declarable": g.declarable,
                 }
                 for g in self.gaps
             ],
