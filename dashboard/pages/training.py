@@ -57,6 +57,7 @@ def short_notes(tiers: list) -> None:
 
 
 def side_by_side(tiers: list, doc: dict) -> None:
+    columns = [column(tier, p) for tier, p in tiers]  # once: each reads the preset's assessment by content key
     rows = []
     for name in MAIN_KPIS + ("wip", "labour_productivity", "overtime_share"):
         if all(v["kpis"].get(name, {}).get("mean") is None for v in doc["variants"]):
@@ -64,9 +65,9 @@ def side_by_side(tiers: list, doc: dict) -> None:
         unit = PLANT_KPIS[name].unit
         scale, shown = L.DISPLAY.get(unit, (1.0, unit))
         row = {t("kpi"): i18n.kpi(name), t("unit"): i18n.unit(shown)}
-        for (tier, p), v in zip(tiers, doc["variants"], strict=True):
+        for column_name, v in zip(columns, doc["variants"], strict=True):
             e = v["kpis"][name]
-            row[column(tier, p)] = L.estimate(e["mean"], e["ci95"], scale)
+            row[column_name] = L.estimate(e["mean"], e["ci95"], scale)
         rows.append(row)
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="train_table")
     short_notes(tiers)
@@ -78,7 +79,7 @@ def side_by_side(tiers: list, doc: dict) -> None:
         err = [((v["kpis"][name]["ci95"][1] or 0) * scale - m) for v, m in zip(doc["variants"], means, strict=True)]
         fig = go.Figure(
             go.Bar(
-                x=[column(tier, p) for tier, p in tiers],
+                x=columns,
                 y=means,
                 marker_color=[charts.TIER_COLOURS[tier] for tier, _ in tiers],
                 error_y={"type": "data", "array": err, "visible": True},
