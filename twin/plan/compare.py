@@ -16,11 +16,11 @@ import numpy as np
 
 from twin.economics.cashflow import MoneyEstimate, discounted_payback, irr, npv, summarise
 from twin.kpi.definitions import PLANT_KPIS
-from twin.kpi.stats import Estimate, estimate, paired_difference
+from twin.kpi.stats import Estimate, paired_difference
 from twin.plan.projection import PlantState
 from twin.plan.selection import describe, select_best
 from twin.plan.study import PathStudy
-from twin.run.experiment import feasible_range
+from twin.run.experiment import plant_estimates
 from twin.spec.finance import Finance
 from twin.spec.investment import Investment
 
@@ -70,11 +70,7 @@ def _no_irr_end(flows: Sequence[float]) -> float:
 
 def _kpi_estimates(values: dict[str, list[float]]) -> dict[str, dict]:
     """Each KPI's mean and 95% interval, the interval cut to what the KPI can take (as ``twin simulate``)."""
-    fastest = max((v for v in values.get("effectiveness", []) if v is not None and not math.isnan(v)), default=1.0)
-    return {
-        kk: _est(estimate(v, bounds=feasible_range(kk, PLANT_KPIS[kk], fastest)), PLANT_KPIS[kk].unit)
-        for kk, v in values.items()
-    }
+    return {kk: _est(e, PLANT_KPIS[kk].unit) for kk, e in plant_estimates(values).items()}
 
 
 def _kpis(study: PathStudy, state: PlantState, reps: int) -> dict[str, list[float]]:

@@ -249,11 +249,7 @@ class SimulationResult:
         self.bottleneck = Counter(r.bottleneck for r in reps).most_common(1)[0][0]
         for r in reps:  # one bottleneck for all replications, so its OEE is comparable across them
             r.plant["bottleneck_oee"] = r.stations[self.bottleneck]["oee"]
-        fastest = _largest([r.plant["effectiveness"] for r in reps])
-        self.kpis = {
-            name: estimate([r.plant[name] for r in reps], bounds=feasible_range(name, info, fastest))
-            for name, info in PLANT_KPIS.items()
-        }
+        self.kpis = plant_estimates({name: [r.plant[name] for r in reps] for name in PLANT_KPIS})
         self.stations = {}
         for st in reps[0].stations:
             fastest = _largest([r.stations[st]["effectiveness"] for r in reps])
@@ -318,8 +314,15 @@ class SimulationResult:
         }
 
 
-def _largest(values: list[float]) -> float:
-    defined = [v for v in values if not math.isnan(v)]
+def plant_estimates(values: dict[str, list[float]]) -> dict[str, Estimate]:
+    """Each plant KPI's mean and 95% interval over replications, the interval cut to what the KPI can take
+    (OEE-like ratios up to the largest effectiveness seen)."""
+    fastest = _largest(values.get("effectiveness", []))
+    return {name: estimate(v, bounds=feasible_range(name, PLANT_KPIS[name], fastest)) for name, v in values.items()}
+
+
+def _largest(values: list[float | None]) -> float:
+    defined = [v for v in values if v is not None and not math.isnan(v)]
     return max(defined, default=1.0)
 
 
